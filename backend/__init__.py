@@ -1,0 +1,55 @@
+"""The Veilig Thuis chat: an app factory wiring extensions and blueprints."""
+
+import secrets
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from backend import clock, db, hub, security, seed, sockets
+from backend.config import ROOT, from_environment
+
+babel = Babel()
+csrf = CSRFProtect()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(from_environment())
+    app.config.update(
+        # The visitor's session lives in an iframe on someone else's site: a partitioned,
+        # host-only, secure cookie that vanishes when the browser closes.
+        SESSION_COOKIE_NAME="__Host-vtchat",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="None",
+        SESSION_COOKIE_PARTITIONED=True,
+        SESSION_COOKIE_PATH="/",
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "backend" / "translations"),
+        WTF_CSRF_TIME_LIMIT=None,  # a chat may last well over an hour
+        WTF_CSRF_SSL_STRICT=False,  # cross-site iframe posts carry no same-origin Referer
+    )
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        # Sessions then last as long as this process; `make run` sets a lasting key.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config.setdefault("SOCK_SERVER_OPTIONS", sockets.server_options(app))
+
+    db.init_app(app)
+    clock.init_app(app)
+    hub.init_app(app)
+    babel.init_app(app)
+    csrf.init_app(app)
+    sockets.sock.init_app(app)
+    security.init_app(app)
+    seed.init_app(app)
+
+    from backend import console, embed, widget
+
+    app.register_blueprint(widget.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(embed.bp)
+    return app

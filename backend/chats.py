@@ -1,0 +1,173 @@
+"""A chat's life: waiting in a region's queue, claimed by one worker, ended; and its messages.
+
+Every change is committed before its event is published, so whatever a client is told
+is already in the database for a reconnecting client to read.
+"""
+
+import secrets
+
+from sqlalchemy import func, update
+from sqlmodel import select
+
+from backend import clock, db
+from backend.hub import chat_topic, hub, region_topic
+from backend.models import Chat, Message
+
+OPEN_STATES = ("waiting", "active")
+MAX_MESSAGE_LENGTH = 2000
+
+
+def create(region_code: str, nickname: str, age=None, gender=None, role=None) -> Chat:
+    """Put a new chat at the back of the region's queue."""
+    with db.session() as s:
+        chat = Chat(
+            token=secrets.token_urlsafe(32),
+            region_code=region_code,
+            nickname=nickname,
+            age=age,
+            gender=gender,
+            role=role,
+            created_at=clock.now_naive(),
+        )
+        s.add(chat)
+        s.commit()
+    _queue_changed(region_code)
+    return chat
+
+
+def get(chat_id: int) -> Chat | None:
+    with db.session() as s:
+        return s.get(Chat, chat_id)
+
+
+def by_token(token: str | None) -> Chat | None:
+    if not token:
+        return None
+    with db.session() as s:
+        return s.exec(select(Chat).where(Chat.token == token)).first()
+
+
+def waiting(region_code: str) -> list[Chat]:
+    """The region's queue, first come first served."""
+    with db.session() as s:
+        query = (
+            select(Chat)
+            .where(Chat.region_code == region_code, Chat.status == "waiting")
+            .order_by(Chat.created_at, Chat.id)
+        )
+        return list(s.exec(query))
+
+
+def position(chat: Chat) -> int | None:
+    """1 for the first in the queue; None when the chat is not waiting."""
+    if chat.status != "waiting":
+        return None
+    with db.session() as s:
+        ahead = s.exec(
+            select(func.count())
+            .select_from(Chat)
+            .where(
+                Chat.region_code == chat.region_code,
+                Chat.status == "waiting",
+                (Chat.created_at < chat.created_at)
+                | ((Chat.created_at == chat.created_at) & (Chat.id < chat.id)),
+            )
+        ).one()
+    return ahead + 1
+
+
+def active_for(worker_id: int) -> list[Chat]:
+    with db.session() as s:
+        query = (
+            select(Chat)
+            .where(Chat.worker_id == worker_id, Chat.status == "active")
+            .order_by(Chat.accepted_at)
+        )
+        return list(s.exec(query))
+
+
+def accept(chat_id: int, worker_id: int) -> bool:
+    """Claim a waiting chat. One conditional UPDATE: of two workers at once, one wins."""
+    with db.session() as s:
+        result = s.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.status == "waiting")
+            .values(status="active", worker_id=worker_id, accepted_at=clock.now_naive())
+        )
+        s.commit()
+        if result.rowcount != 1:
+            return False
+        chat = s.get(Chat, chat_id)
+    hub().publish(chat_topic(chat_id), {"type": "state"})
+    _queue_changed(chat.region_code)
+    return True
+
+
+def end(chat_id: int, by: str) -> bool:
+    """End an open chat: a waiting one is abandoned, an active one ended."""
+    now = clock.now_naive()
+    with db.session() as s:
+        chat = s.get(Chat, chat_id)
+        if chat is None or chat.status not in OPEN_STATES:
+            return False
+        new_status = "abandoned" if chat.status == "waiting" else "ended"
+        result = s.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.status == chat.status)
+            .values(status=new_status, ended_at=now, ended_by=by)
+        )
+        s.commit()
+        if result.rowcount != 1:
+            return False
+    hub().publish(chat_topic(chat_id), {"type": "state"})
+    _queue_changed(chat.region_code)
+    return True
+
+
+def add_message(chat_id: int, sender: str, body: str) -> Message | None:
+    """Store a message with the chat's next sequence number; None if the chat is not active."""
+    with db.session() as s:
+        # The increment takes the chat's row lock, so numbers are gapless and commit in order.
+        seq = s.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.status == "active")
+            .values(last_seq=Chat.last_seq + 1)
+            .returning(Chat.last_seq)
+        ).scalar_one_or_none()
+        if seq is None:
+            s.rollback()
+            return None
+        message = Message(
+            chat_id=chat_id, seq=seq, sender=sender, body=body, created_at=clock.now_naive()
+        )
+        s.add(message)
+        s.commit()
+    hub().publish(chat_topic(chat_id), message_event(message))
+    return message
+
+
+def message_event(message: Message) -> dict:
+    return {
+        "type": "message",
+        "seq": message.seq,
+        "sender": message.sender,
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def messages(chat_id: int, after_seq: int = 0) -> list[Message]:
+    with db.session() as s:
+        query = (
+            select(Message)
+            .where(Message.chat_id == chat_id, Message.seq > after_seq)
+            .order_by(Message.seq)
+        )
+        return list(s.exec(query))
+
+
+def _queue_changed(region_code: str) -> None:
+    """Tell the workers of the region, and every waiting visitor their new place."""
+    hub().publish(region_topic(region_code), {"type": "queue"})
+    for place, chat in enumerate(waiting(region_code), start=1):
+        hub().publish(chat_topic(chat.id), {"type": "position", "position": place})

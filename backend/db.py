@@ -1,0 +1,52 @@
+"""Database engine and sessions, kept on the app so tests can swap them."""
+
+from contextlib import contextmanager
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel, create_engine
+
+
+def make_engine(url: str):
+    """Create the engine; SQLite gets WAL and a busy timeout so threads can share it."""
+    if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            poolclass=StaticPool if in_memory else None,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app):
+    """Attach an engine built from DATABASE_URL to the app."""
+    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+
+
+def engine():
+    return current_app.extensions["db_engine"]
+
+
+@contextmanager
+def session():
+    """A session bound to the app's engine; objects stay readable after commit."""
+    with Session(engine(), expire_on_commit=False) as s:
+        yield s
+
+
+def create_all():
+    from backend import models  # noqa: F401  (registers the tables)
+
+    SQLModel.metadata.create_all(engine())

@@ -1,0 +1,48 @@
+"""What host sites paste: the launcher stylesheet, the snippet, and demo host pages."""
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+
+from backend import db
+from backend.config import ROOT
+from backend.models import Site
+
+bp = Blueprint(
+    "embed",
+    __name__,
+    template_folder=str(ROOT / "embed" / "templates"),
+    static_folder=str(ROOT / "embed" / "static"),
+    static_url_path="/embed/v1",
+)
+
+
+def snippet_context(site: Site) -> dict:
+    base = current_app.config["CHAT_BASE_URL"].rstrip("/")
+    return {"site": site, "chat_base": base}
+
+
+@bp.get("/demo/<site_key>")
+def demo_page(site_key):
+    """A page that looks like a regional website, with the chat snippet pasted in."""
+    with db.session() as s:
+        site = s.get(Site, site_key)
+    if site is None or not site.is_demo:
+        abort(404)
+    # A real host page needs the same two exceptions for the chat host: frame and stylesheet.
+    g.frame_src = g.style_src = current_app.config["CHAT_BASE_URL"].rstrip("/")
+    context = snippet_context(site)
+    return render_template(
+        "embed/demo_host.html", snippet=render_template("embed/_snippet.html", **context), **context
+    )
+
+
+@bp.get("/embed/snippet/<site_key>")
+def snippet(site_key):
+    """The snippet a web team pastes, as text to copy."""
+    with db.session() as s:
+        site = s.get(Site, site_key)
+    if site is None:
+        abort(404)
+    html = render_template("embed/_snippet.html", **snippet_context(site))
+    if request.args.get("format") == "text":
+        return html, 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_template("embed/snippet_page.html", snippet=html, **snippet_context(site))

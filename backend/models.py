@@ -1,0 +1,82 @@
+"""All tables. A visitor is known only by a random chat token and a nickname."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every database stores the same way."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Region(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=16)  # CBS code such as "VT13", or "DEMO"
+    name: str
+    observes_holidays: bool = True
+    is_demo: bool = False
+
+
+class OpeningHours(SQLModel, table=True):
+    """One open interval on one weekday; a day may have several, or none (closed)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(foreign_key="region.code", index=True)
+    weekday: int  # 0 = Monday ... 6 = Sunday
+    opens_minute: int  # minutes after local midnight
+    closes_minute: int  # exclusive; 1440 means midnight at the end of the day
+
+
+class Postcode(SQLModel, table=True):
+    """The four digits of a postcode and the region most of its addresses belong to."""
+
+    pc4: str = Field(primary_key=True, max_length=4)
+    region_code: str = Field(foreign_key="region.code")
+
+
+class Site(SQLModel, table=True):
+    """A registered embedding site: its key in the snippet, its region and allowed origin."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    name: str
+    region_code: str = Field(foreign_key="region.code")
+    origin: str  # scheme://host[:port] that may frame the widget
+    accent: str = "#7a1f5c"  # theme token, validated as #rrggbb
+    is_demo: bool = False
+
+
+class Worker(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    display_name: str
+    password_hash: str
+    region_code: str = Field(foreign_key="region.code")
+
+
+class Chat(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(unique=True, index=True)  # random; lives only in the visitor's cookie
+    region_code: str = Field(foreign_key="region.code", index=True)
+    status: str = Field(default="waiting", index=True)  # waiting|active|ended|abandoned
+    nickname: str
+    age: int | None = None
+    gender: str | None = None
+    role: str | None = None
+    worker_id: int | None = Field(default=None, foreign_key="worker.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    accepted_at: datetime | None = None
+    ended_at: datetime | None = None
+    ended_by: str | None = None  # visitor|worker|timeout
+    last_seq: int = 0
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("chat_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    seq: int
+    sender: str  # visitor|worker
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
