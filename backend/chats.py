@@ -124,6 +124,34 @@ def end(chat_id: int, by: str) -> bool:
     return True
 
 
+def visitor_socket(chat_id: int, delta: int) -> None:
+    """Count the visitor's open sockets (+1 on connect, -1 on close)."""
+    with db.session() as s:
+        s.execute(
+            update(Chat)
+            .where(Chat.id == chat_id)
+            .values(visitor_sockets=Chat.visitor_sockets + delta)
+        )
+        s.commit()
+
+
+def abandon_if_gone(chat_id: int) -> bool:
+    """A waiting chat whose visitor has had no pop-up open for the grace time leaves the queue."""
+    with db.session() as s:
+        result = s.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.status == "waiting", Chat.visitor_sockets <= 0)
+            .values(status="abandoned", ended_at=clock.now_naive(), ended_by="timeout")
+        )
+        s.commit()
+        if result.rowcount != 1:
+            return False
+        region_code = s.get(Chat, chat_id).region_code
+    hub().publish(chat_topic(chat_id), {"type": "state"})
+    _queue_changed(region_code)
+    return True
+
+
 def add_message(chat_id: int, sender: str, body: str) -> Message | None:
     """Store a message with the chat's next sequence number; None if the chat is not active."""
     with db.session() as s:

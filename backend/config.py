@@ -18,6 +18,8 @@ _SETTINGS = {
     # Hours after a chat ends before its transcript is deleted.
     "TRANSCRIPT_RETENTION_HOURS": (72, int),
     "TIMEZONE": ("Europe/Amsterdam", str),
+    # A waiting visitor without an open pop-up for this long has left the queue.
+    "WAITING_GRACE_SECONDS": (300, int),
     # Seconds between WebSocket pings; a peer that does not answer is dropped.
     "WS_PING_INTERVAL": (25, int),
 }

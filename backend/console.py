@@ -179,10 +179,13 @@ class WorkerStream:
                 return None
             self.last_seq = fresh[-1].seq
             chat = chats.get(self.chat_id)
-            return render_template("console/_append_messages.html",
-                                   **chat_context(chat, messages=fresh))
+            return render_template(
+                "console/_append_messages.html", **chat_context(chat, messages=fresh)
+            )
         if kind == "state" and self.chat_id is not None:
-            return render_template("console/_live_chat.html", **chat_context(chats.get(self.chat_id)))
+            return render_template(
+                "console/_live_chat.html", **chat_context(chats.get(self.chat_id))
+            )
         return None
 
 

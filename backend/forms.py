@@ -48,8 +48,11 @@ class StartForm(FlaskForm):
         value = (field.data or "").strip()
         if value and (not value.isdigit() or not MIN_AGE <= int(value) <= MAX_AGE):
             raise ValidationError(
-                _l("Fill in your age in years (%(low)s to %(high)s), or leave it empty.",
-                   low=MIN_AGE, high=MAX_AGE)
+                _l(
+                    "Fill in your age in years (%(low)s to %(high)s), or leave it empty.",
+                    low=MIN_AGE,
+                    high=MAX_AGE,
+                )
             )
 
     @property
@@ -63,9 +66,10 @@ class MessageForm(FlaskForm):
         _l("Your message"),
         validators=[
             DataRequired(_l("Type a message first.")),
-            Length(max=MAX_MESSAGE_LENGTH,
-                   message=_l("A message can be at most %(max)s characters.",
-                              max=MAX_MESSAGE_LENGTH)),
+            Length(
+                max=MAX_MESSAGE_LENGTH,
+                message=_l("A message can be at most %(max)s characters.", max=MAX_MESSAGE_LENGTH),
+            ),
         ],
     )
 
@@ -76,5 +80,6 @@ class ConfirmForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Fill in your username."))])
-    password = PasswordField(_l("Password"),
-                             validators=[DataRequired(_l("Fill in your password."))])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Fill in your password."))]
+    )

@@ -69,6 +69,7 @@ class Chat(SQLModel, table=True):
     ended_at: datetime | None = None
     ended_by: str | None = None  # visitor|worker|timeout
     last_seq: int = 0
+    visitor_sockets: int = 0  # open visitor WebSockets, across processes
 
 
 class Message(SQLModel, table=True):

@@ -35,8 +35,14 @@ def seed_regions() -> int:
         s.flush()  # no ORM relationships: insert the regions before what refers to them
         for region in regions:
             for weekday, opens, closes in hours.DEFAULT_WEEK:
-                s.add(OpeningHours(region_code=region.code, weekday=weekday,
-                                   opens_minute=opens, closes_minute=closes))
+                s.add(
+                    OpeningHours(
+                        region_code=region.code,
+                        weekday=weekday,
+                        opens_minute=opens,
+                        closes_minute=closes,
+                    )
+                )
         with open(DATA / "pc4_gemeente_vt_2024.csv", newline="", encoding="utf-8") as f:
             # A postcode that straddles municipalities counts once: the row marked primair=1.
             s.add_all(
@@ -58,16 +64,34 @@ def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
     logins = []
     with db.session() as s:
         if s.get(Region, DEMO_REGION) is None:
-            s.add(Region(code=DEMO_REGION, name="Demo-regio (altijd open)",
-                         observes_holidays=False, is_demo=True))
+            s.add(
+                Region(
+                    code=DEMO_REGION,
+                    name="Demo-regio (altijd open)",
+                    observes_holidays=False,
+                    is_demo=True,
+                )
+            )
             s.flush()
             for weekday, opens, closes in hours.ROUND_THE_CLOCK:
-                s.add(OpeningHours(region_code=DEMO_REGION, weekday=weekday,
-                                   opens_minute=opens, closes_minute=closes))
+                s.add(
+                    OpeningHours(
+                        region_code=DEMO_REGION,
+                        weekday=weekday,
+                        opens_minute=opens,
+                        closes_minute=closes,
+                    )
+                )
             s.flush()
         for key, name, accent in DEMO_SITES:
-            site = s.get(Site, key) or Site(key=key, name=name, region_code=DEMO_REGION,
-                                            origin=demo_origin, accent=accent, is_demo=True)
+            site = s.get(Site, key) or Site(
+                key=key,
+                name=name,
+                region_code=DEMO_REGION,
+                origin=demo_origin,
+                accent=accent,
+                is_demo=True,
+            )
             site.origin = demo_origin  # the demo may be served on another port this time
             s.add(site)
         s.flush()
@@ -76,8 +100,14 @@ def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
             workers.append((region.code.lower(), f"Medewerker {region.name}", region.code))
         for username, display_name, region_code in workers:
             if not s.exec(select(Worker).where(Worker.username == username)).first():
-                s.add(Worker(username=username, display_name=display_name,
-                             password_hash=password_hash, region_code=region_code))
+                s.add(
+                    Worker(
+                        username=username,
+                        display_name=display_name,
+                        password_hash=password_hash,
+                        region_code=region_code,
+                    )
+                )
             logins.append((username, DEMO_PASSWORD, region_code))
         s.commit()
     return logins
@@ -104,8 +134,10 @@ def seed_demo_command():
     for key, name, _ in DEMO_SITES:
         click.echo(f"  {demo}/demo/{key}   {name}")
     click.echo(f"Worker console: {base}/console/")
-    click.echo("Demo workers (password 'demo'): demo and demo2 (demo region);"
-               " vt01, vt02, ... for each real region")
+    click.echo(
+        "Demo workers (password 'demo'): demo and demo2 (demo region);"
+        " vt01, vt02, ... for each real region"
+    )
     return logins
 
 

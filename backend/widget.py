@@ -1,15 +1,25 @@
 """The visitor's pop-up inside the iframe: status, form, queue, chat, and its WebSocket."""
 
 import re
+import threading
 
-from flask import (Blueprint, abort, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from backend import chats, db, regions
 from backend.config import ROOT
-from backend.hub import chat_topic
 from backend.forms import ConfirmForm, MessageForm, StartForm
+from backend.hub import chat_topic
 from backend.models import Chat, Site, Worker
 from backend.sockets import Connection, same_origin, sock
 
@@ -111,12 +121,19 @@ def start(site_key):
             return panel("widget/_professional.html", site=site)
         if region is not None and not regions.status(region).is_open:
             form.region.errors.append(
-                _("The chat of %(region)s is closed now. You can call 0800 2000 day and night.",
-                  region=region.name)
+                _(
+                    "The chat of %(region)s is closed now. You can call 0800 2000 day and night.",
+                    region=region.name,
+                )
             )
         elif region is not None:
-            chat = chats.create(region.code, form.nickname.data, form.age_value,
-                                form.gender.data or None, form.role.data or None)
+            chat = chats.create(
+                region.code,
+                form.nickname.data,
+                form.age_value,
+                form.gender.data or None,
+                form.role.data or None,
+            )
             session["chat"] = chat.token
             if is_htmx():
                 return panel("widget/_chat.html", **chat_context(site, chat))
@@ -193,7 +210,9 @@ def new(site_key):
     """Forget the ended chat in this browser and show the start again."""
     site = load_site(site_key)
     chat = current_chat()
-    if ConfirmForm().validate_on_submit() and (chat is None or chat.status not in chats.OPEN_STATES):
+    if ConfirmForm().validate_on_submit() and (
+        chat is None or chat.status not in chats.OPEN_STATES
+    ):
         session.pop("chat", None)
     if not is_htmx():
         return redirect(url_for("widget.page", site_key=site.key), 303)
@@ -251,4 +270,22 @@ def live(ws, site_key):
     stream = VisitorStream(site, chat.id)
     connection = Connection(ws, stream.render)
     stream.connection = connection
-    connection.serve([chat_topic(chat.id)], first=stream.snapshot)
+    chats.visitor_socket(chat.id, +1)
+    try:
+        connection.serve([chat_topic(chat.id)], first=stream.snapshot)
+    finally:
+        chats.visitor_socket(chat.id, -1)
+        _check_presence_later(chat.id)
+
+
+def _check_presence_later(chat_id: int) -> None:
+    """A reload reconnects within a second; a visitor who closed the page does not."""
+    app = current_app._get_current_object()
+
+    def check():
+        with app.app_context():
+            chats.abandon_if_gone(chat_id)
+
+    timer = threading.Timer(app.config["WAITING_GRACE_SECONDS"], check)
+    timer.daemon = True
+    timer.start()
