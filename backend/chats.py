@@ -5,8 +5,10 @@ is already in the database for a reconnecting client to read.
 """
 
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import func, update
+from flask import current_app
+from sqlalchemy import delete, func, update
 from sqlmodel import select
 
 from backend import clock, db
@@ -32,7 +34,28 @@ def create(region_code: str, nickname: str, age=None, gender=None, role=None) ->
         s.add(chat)
         s.commit()
     _queue_changed(region_code)
+    # Chats start a few hundred times a week: often enough to keep old transcripts gone.
+    purge_transcripts()
     return chat
+
+
+def purge_transcripts() -> int:
+    """Delete the messages and nickname of chats that ended longer ago than the retention time.
+
+    What stays is anonymous: region, times, and the optional age, gender and role.
+    """
+    hours = current_app.config["TRANSCRIPT_RETENTION_HOURS"]
+    cutoff = clock.now_naive() - timedelta(hours=hours)
+    with db.session() as s:
+        expired = select(Chat.id).where(
+            Chat.status.in_(("ended", "abandoned")), Chat.ended_at < cutoff, Chat.nickname != ""
+        )
+        ids = list(s.exec(expired))
+        if ids:
+            s.execute(delete(Message).where(Message.chat_id.in_(ids)))
+            s.execute(update(Chat).where(Chat.id.in_(ids)).values(nickname=""))
+            s.commit()
+    return len(ids)
 
 
 def get(chat_id: int) -> Chat | None:

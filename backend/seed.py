@@ -141,6 +141,16 @@ def seed_demo_command():
     return logins
 
 
+@click.command("purge-transcripts")
+@with_appcontext
+def purge_transcripts_command():
+    """Delete transcripts of chats that ended longer ago than the retention time."""
+    from backend import chats
+
+    click.echo(f"{chats.purge_transcripts()} transcripts deleted.")
+
+
 def init_app(app):
+    app.cli.add_command(purge_transcripts_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
