@@ -29,7 +29,7 @@ def create(region_code: str, nickname: str, age=None, gender=None, role=None) ->
             age=age,
             gender=gender,
             role=role,
-            created_at=clock.now_naive(),
+            created_at=clock.now(),
         )
         s.add(chat)
         s.commit()
@@ -45,7 +45,7 @@ def purge_transcripts() -> int:
     What stays is anonymous: region, times, and the optional age, gender and role.
     """
     hours = current_app.config["TRANSCRIPT_RETENTION_HOURS"]
-    cutoff = clock.now_naive() - timedelta(hours=hours)
+    cutoff = clock.now() - timedelta(hours=hours)
     with db.session() as s:
         expired = select(Chat.id).where(
             Chat.status.in_(("ended", "abandoned")), Chat.ended_at < cutoff, Chat.nickname != ""
@@ -115,7 +115,7 @@ def accept(chat_id: int, worker_id: int) -> bool:
         result = s.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.status == "waiting")
-            .values(status="active", worker_id=worker_id, accepted_at=clock.now_naive())
+            .values(status="active", worker_id=worker_id, accepted_at=clock.now())
         )
         s.commit()
         if result.rowcount != 1:
@@ -128,7 +128,7 @@ def accept(chat_id: int, worker_id: int) -> bool:
 
 def end(chat_id: int, by: str) -> bool:
     """End an open chat: a waiting one is abandoned, an active one ended."""
-    now = clock.now_naive()
+    now = clock.now()
     with db.session() as s:
         chat = s.get(Chat, chat_id)
         if chat is None or chat.status not in OPEN_STATES:
@@ -164,7 +164,7 @@ def abandon_if_gone(chat_id: int) -> bool:
         result = s.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.status == "waiting", Chat.visitor_sockets <= 0)
-            .values(status="abandoned", ended_at=clock.now_naive(), ended_by="timeout")
+            .values(status="abandoned", ended_at=clock.now(), ended_by="timeout")
         )
         s.commit()
         if result.rowcount != 1:
@@ -189,7 +189,7 @@ def add_message(chat_id: int, sender: str, body: str) -> Message | None:
             s.rollback()
             return None
         message = Message(
-            chat_id=chat_id, seq=seq, sender=sender, body=body, created_at=clock.now_naive()
+            chat_id=chat_id, seq=seq, sender=sender, body=body, created_at=clock.now()
         )
         s.add(message)
         s.commit()

@@ -16,8 +16,3 @@ def init_app(app):
 def now() -> datetime:
     """Aware UTC now, from the app's clock."""
     return current_app.extensions["clock"]()
-
-
-def now_naive() -> datetime:
-    """Naive UTC now, as stored in the database."""
-    return now().astimezone(UTC).replace(tzinfo=None)

@@ -110,6 +110,7 @@ def accept(chat_id):
 def chat_context(chat: Chat, **extra) -> dict:
     context = {
         "worker": g.worker,
+        "region": regions.get(g.worker.region_code),
         "chat": chat,
         "messages": chats.messages(chat.id),
         "form": MessageForm(formdata=None),

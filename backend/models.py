@@ -6,9 +6,10 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+# All datetimes are aware UTC (clock.now()); SQLModel stores UTC and returns them aware.
 def utcnow() -> datetime:
-    """Naive UTC, the form every database stores the same way."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Aware UTC; SQLModel stores it as UTC and hands it back aware."""
+    return datetime.now(UTC)
 
 
 class Region(SQLModel, table=True):
