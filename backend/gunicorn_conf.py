@@ -6,7 +6,8 @@ bind = os.environ.get("VTCHAT_BIND", "127.0.0.1:8000")
 # One process: the in-process hub fans out only within it. Threads hold the WebSockets.
 workers = 1
 worker_class = "gthread"
-threads = int(os.environ.get("VTCHAT_THREADS", "200"))
+# The pool grows only as needed; every open WebSocket holds one thread while it lasts.
+threads = int(os.environ.get("VTCHAT_THREADS", "1000"))
 graceful_timeout = 5
 accesslog = "-" if os.environ.get("VTCHAT_ACCESS_LOG", "1") == "1" else None
 # Time, method, path (no query string), status, size, duration: nothing about the visitor.

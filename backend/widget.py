@@ -59,6 +59,13 @@ def panel(template: str, **context):
     return render_template("widget/page.html", panel=template, **context)
 
 
+def composer_part(**context):
+    """The message box for htmx; without htmx, the whole chat around it."""
+    if is_htmx():
+        return render_template("widget/_composer.html", **context)
+    return render_template("widget/page.html", panel="widget/_chat.html", **context)
+
+
 def status_context(site: Site) -> dict:
     region = regions.get(site.region_code)
     return {"site": site, "region": region, "status": regions.status(region)}
@@ -179,7 +186,7 @@ def send(site_key):
                 return redirect(url_for("widget.page", site_key=site.key), 303)
             form = MessageForm(formdata=None)
     chat = chats.get(chat.id)
-    return panel("widget/_composer.html", **chat_context(site, chat, form=form))
+    return composer_part(**chat_context(site, chat, form=form))
 
 
 @bp.get("/<site_key>/composer")
@@ -187,7 +194,7 @@ def composer(site_key):
     """The message box again, after 'no, go back' on the end question."""
     site = load_site(site_key)
     chat = _open_chat_or_page(site)
-    return panel("widget/_composer.html", **chat_context(site, chat))
+    return composer_part(**chat_context(site, chat))
 
 
 @bp.route("/<site_key>/end", methods=["GET", "POST"])
@@ -202,7 +209,7 @@ def end(site_key):
         if not is_htmx():
             return redirect(url_for("widget.page", site_key=site.key), 303)
         return panel("widget/_chat.html", **chat_context(site, chat))
-    return panel("widget/_composer.html", **chat_context(site, chat, confirming=True))
+    return composer_part(**chat_context(site, chat, confirming=True))
 
 
 @bp.post("/<site_key>/new")
