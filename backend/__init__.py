@@ -5,6 +5,7 @@ import secrets
 from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import clock, db, hub, security, seed, sockets
 from backend.config import ROOT, from_environment
@@ -37,6 +38,11 @@ def create_app(config: dict | None = None) -> Flask:
         # Sessions then last as long as this process; `make run` sets a lasting key.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.config.setdefault("SOCK_SERVER_OPTIONS", sockets.server_options(app))
+
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        # wss:// links and the Origin check need the public scheme and host; x_for stays 0.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     clock.init_app(app)

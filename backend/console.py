@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlmodel import select
 
 from backend import chats, db, regions
@@ -44,6 +45,14 @@ def own_chat(chat_id: int) -> Chat:
     if chat is None or chat.worker_id != g.worker.id:
         abort(404)
     return chat
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(_error):
+    """A form whose token expired or went missing: say so, in Dutch, and start over."""
+    flash(_("This form had expired. Please try again."))
+    target = "console.dashboard" if current_worker() else "console.login"
+    return redirect(url_for(target), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,22 +5,23 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from backend.chats import MAX_MESSAGE_LENGTH
 
 GENDERS = [
-    ("", _l("Rather not say")),
-    ("girl", _l("Girl / woman")),
-    ("boy", _l("Boy / man")),
-    ("other", _l("Other")),
+    SelectChoice("", _l("Rather not say")),
+    SelectChoice("girl", _l("Girl / woman")),
+    SelectChoice("boy", _l("Boy / man")),
+    SelectChoice("other", _l("Other")),
 ]
 ROLES = [
-    ("", _l("Rather not say")),
-    ("victim", _l("It is happening to me")),
-    ("bystander", _l("I am worried about someone else")),
-    ("perpetrator", _l("I use violence myself")),
-    ("professional", _l("I am a professional")),
+    SelectChoice("", _l("Rather not say")),
+    SelectChoice("victim", _l("It is happening to me")),
+    SelectChoice("bystander", _l("I am worried about someone else")),
+    SelectChoice("perpetrator", _l("I use violence myself")),
+    SelectChoice("professional", _l("I am a professional")),
 ]
 MIN_AGE, MAX_AGE = 6, 120
 

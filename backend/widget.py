@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -15,6 +16,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from wtforms.fields.choices import SelectChoice
 
 from backend import chats, db, regions
 from backend.config import ROOT
@@ -88,8 +91,8 @@ def chat_context(site: Site, chat: Chat, **extra) -> dict:
     return context
 
 
-def region_choices(site: Site) -> list[tuple[str, str]]:
-    return [(r.code, r.name) for r in regions.all_regions(include_demo=site.is_demo)]
+def region_choices(site: Site) -> list[SelectChoice]:
+    return [SelectChoice(r.code, r.name) for r in regions.all_regions(include_demo=site.is_demo)]
 
 
 @bp.get("/<site_key>")
@@ -146,6 +149,23 @@ def start(site_key):
                 return panel("widget/_chat.html", **chat_context(site, chat))
             return redirect(url_for("widget.page", site_key=site.key), 303)
     return panel("widget/_form.html", site=site, form=form)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error):
+    """A post without a valid token (its session cookie was lost): the start form, saying so.
+
+    Answered inside the pop-up like any page of it, never as a bare 400 the frame cannot show.
+    """
+    site = load_site(request.view_args["site_key"])
+    form = StartForm(formdata=None)
+    form.region.choices = region_choices(site)
+    form.region.data = site.region_code
+    form.csrf_token.errors = [error.description]
+    response = make_response(panel("widget/_form.html", site=site, form=form))
+    response.headers["HX-Retarget"] = "#vt-panel"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _chosen_region(form: StartForm, site: Site):

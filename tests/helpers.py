@@ -1,0 +1,80 @@
+"""Helpers shared by the tests: a hand-moved clock, a recording hub, visitor and worker steps."""
+
+import html
+import re
+import threading
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from backend import db
+from backend.hub import InProcessHub
+from backend.models import Chat
+
+# Wednesday 18 November 2026, 10:00 in Amsterdam (CET, UTC+1): real regions are open.
+WEDNESDAY_MORNING = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+DEMO_ORIGIN = "https://demo.example"
+BASE_URL = "https://localhost"
+COOKIE = "__Host-vtchat"
+DEMO_SITE = "demo-utrecht"
+
+
+class Clock:
+    """A clock the test moves by hand: `clock.at = datetime(..., tzinfo=UTC)`."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class RecordingHub(InProcessHub):
+    """The in-process hub, also keeping every published (topic, event) for assertions."""
+
+    def __init__(self):
+        super().__init__()
+        self._record_lock = threading.Lock()
+        self.published: list[tuple[str, dict]] = []
+
+    def publish(self, topic, event):
+        with self._record_lock:
+            self.published.append((topic, event))
+        super().publish(topic, event)
+
+    def events(self, topic: str) -> list[dict]:
+        with self._record_lock:
+            return [event for t, event in self.published if t == topic]
+
+    def clear(self) -> None:
+        with self._record_lock:
+            self.published.clear()
+
+
+def text_of(page: str) -> str:
+    """The visible text of an HTML page, tags dropped and whitespace collapsed."""
+    without_tags = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(without_tags)).strip()
+
+
+def start_chat(client, site=DEMO_SITE, **fields):
+    """Fill in the visitor's start form; the region defaults to the demo region."""
+    data = {
+        "nickname": "Mila",
+        "region": "DEMO",
+        "postcode": "",
+        "age": "",
+        "gender": "",
+        "role": "",
+    }
+    data.update(fields)
+    return client.post(f"/w/{site}/start", data=data)
+
+
+def all_chats(app) -> list[Chat]:
+    with app.app_context(), db.session() as s:
+        return list(s.exec(select(Chat).order_by(Chat.id)))
+
+
+def log_in(client, username="demo", password="demo"):
+    return client.post("/console/login", data={"username": username, "password": password})

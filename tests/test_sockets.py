@@ -1,0 +1,293 @@
+"""The real WebSocket path: a threaded werkzeug server, and websocket-client as the browser.
+
+Every receive has a timeout, so a broken push fails the test instead of hanging it; no test
+asserts on how long anything takes.
+"""
+
+import re
+import threading
+from contextlib import contextmanager
+
+import pytest
+import websocket
+from werkzeug.serving import make_server
+
+from backend import chats
+from tests.helpers import COOKIE, DEMO_SITE, all_chats, log_in, start_chat, text_of
+
+RECEIVE_TIMEOUT = 10  # seconds; only a guard against hanging, never an assertion
+MAX_FRAMES = 20
+
+
+@pytest.fixture
+def app(make_app):
+    # Visitors who close the pop-up leave the queue at once, so tests can watch it happen.
+    return make_app(WAITING_GRACE_SECONDS=0)
+
+
+@pytest.fixture
+def server(app):
+    """The app on a real threaded HTTP server on a free port; yields 'host:port'."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=RECEIVE_TIMEOUT)
+
+
+@contextmanager
+def connect(server, path, client, origin=None, **options):
+    """A WebSocket as the browser opens it: the session cookie and our own page's Origin."""
+    cookie = client.get_cookie(COOKIE)
+    ws = websocket.create_connection(
+        f"ws://{server}{path}",
+        timeout=RECEIVE_TIMEOUT,
+        cookie=f"{COOKIE}={cookie.value}" if cookie else None,
+        origin=origin or f"http://{server}",
+        **options,
+    )
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def receive(ws) -> str:
+    frame = ws.recv()
+    assert isinstance(frame, str) and frame, "the server closed the socket"
+    return frame
+
+
+def receive_until(ws, phrase: str) -> str:
+    """Frames until one whose visible text holds `phrase`; that frame."""
+    for _ in range(MAX_FRAMES):
+        frame = receive(ws)
+        if phrase in text_of(frame):
+            return frame
+    raise AssertionError(f"no frame with {phrase!r}")
+
+
+def receive_close(ws) -> int:
+    """Read until the server's close frame; its status code."""
+    for _ in range(MAX_FRAMES):
+        opcode, data = ws.recv_data(control_frame=True)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
+    raise AssertionError("the server did not close the socket")
+
+
+def seqs(frame: str) -> list[int]:
+    return [int(n) for n in re.findall(r'data-seq="(\d+)"', frame)]
+
+
+@pytest.fixture
+def visitor(app):
+    """A visitor who has started a chat in the demo region; `visitor.chat_id` is theirs."""
+    client = app.test_client()
+    assert start_chat(client, nickname="Mila").status_code == 303
+    client.chat_id = all_chats(app)[-1].id
+    return client
+
+
+def accept(app, chat_id, worker_id=1):
+    with app.app_context():
+        assert chats.accept(chat_id, worker_id)
+
+
+def worker_says(app, chat_id, body):
+    with app.app_context():
+        return chats.add_message(chat_id, "worker", body)
+
+
+def test_on_connect_the_visitor_gets_the_place_in_the_queue(server, visitor):
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        snapshot = receive(ws)
+    page = text_of(snapshot)
+    assert "Je bent nummer 1" in page
+    assert "Je wacht op een medewerker van Veilig Thuis Demo-regio (altijd open)" in page
+    # Fragments carry the ids the pop-up swaps by.
+    assert 'id="vt-header"' in snapshot and 'id="vt-body"' in snapshot
+
+
+def test_the_place_in_the_queue_moves_up_live(app, server, visitor):
+    second = app.test_client()
+    start_chat(second, nickname="Bo")
+    with connect(server, f"/w/{DEMO_SITE}/ws", second) as ws:
+        assert "Je bent nummer 2" in text_of(receive(ws))
+        accept(app, visitor.chat_id)
+        update = receive_until(ws, "Je bent nummer 1")
+    assert 'id="vt-queue"' in update
+
+
+def test_accepting_tells_the_visitor_who_they_chat_with(app, server, visitor):
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        receive(ws)
+        accept(app, visitor.chat_id)
+        frame = receive_until(ws, "Je chat met")
+    assert "Je chat met Sanne van Veilig Thuis Demo-regio (altijd open)" in text_of(frame)
+    assert 'name="body"' in frame  # the message box appears
+
+
+def test_a_workers_message_arrives_as_a_fragment_appended_to_the_messages(app, server, visitor):
+    accept(app, visitor.chat_id)
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        receive(ws)
+        worker_says(app, visitor.chat_id, "Hoi Mila, ik ben Sanne")
+        frame = receive_until(ws, "Hoi Mila, ik ben Sanne")
+    assert frame.lstrip().startswith('<div hx-swap-oob="beforeend:#vt-messages">')
+    assert seqs(frame) == [1]
+    assert '<span class="vt-msg-from">Sanne</span>' in frame
+
+
+def test_the_visitors_own_message_comes_back_over_the_socket(app, server, visitor):
+    accept(app, visitor.chat_id)
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        receive(ws)
+        visitor.post(
+            f"/w/{DEMO_SITE}/send", data={"body": "<b>hallo</b>"}, headers={"HX-Request": "true"}
+        )
+        frame = receive_until(ws, "<b>hallo</b>")
+    assert "&lt;b&gt;hallo&lt;/b&gt;" in frame
+    assert '<span class="vt-msg-from">Jij</span>' in frame
+
+
+def test_after_a_reconnect_every_message_comes_once_in_order(app, server, visitor):
+    accept(app, visitor.chat_id)
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        receive(ws)
+        for n in (1, 2, 3):
+            worker_says(app, visitor.chat_id, f"bericht {n}")
+        receive_until(ws, "bericht 3")
+    # Missed while away (the pop-up reloading on another page of the host site).
+    worker_says(app, visitor.chat_id, "bericht 4")
+    worker_says(app, visitor.chat_id, "bericht 5")
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        snapshot = receive(ws)
+        assert seqs(snapshot) == [1, 2, 3, 4, 5]
+        bodies = re.findall(r'<p class="vt-msg-body">(.*?)</p>', snapshot)
+        assert bodies == [f"bericht {n}" for n in (1, 2, 3, 4, 5)]
+        worker_says(app, visitor.chat_id, "bericht 6")
+        frame = receive_until(ws, "bericht 6")
+        assert seqs(frame) == [6]
+
+
+def test_two_open_pop_ups_of_one_visitor_both_get_each_message_once(app, server, visitor):
+    accept(app, visitor.chat_id)
+    with (
+        connect(server, f"/w/{DEMO_SITE}/ws", visitor) as first,
+        connect(server, f"/w/{DEMO_SITE}/ws", visitor) as second,
+    ):
+        receive(first)
+        receive(second)
+        worker_says(app, visitor.chat_id, "een")
+        worker_says(app, visitor.chat_id, "twee")
+        for ws in (first, second):
+            got = []
+            while got != [1, 2]:
+                got += seqs(receive(ws))
+                assert got in ([1], [1, 2]), got
+
+
+def test_a_socket_from_another_origin_is_refused(app, server, visitor):
+    accept(app, visitor.chat_id)
+    worker_says(app, visitor.chat_id, "geheim")
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor, origin="https://evil.example") as ws:
+        assert receive_close(ws) == 1008
+
+
+def test_a_socket_without_origin_is_refused(server, visitor):
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor, suppress_origin=True) as ws:
+        assert receive_close(ws) == 1008
+
+
+def test_a_socket_without_a_chat_is_closed(app, server):
+    stranger = app.test_client()
+    with connect(server, f"/w/{DEMO_SITE}/ws", stranger) as ws:
+        assert receive_close(ws) == 1000
+
+
+def test_when_the_worker_ends_the_visitor_gets_the_closing_text_and_the_socket_closes(
+    app, server, visitor
+):
+    accept(app, visitor.chat_id)
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        receive(ws)
+        with app.app_context():
+            assert chats.end(visitor.chat_id, "worker")
+        frame = receive_until(ws, "Het gesprek is beëindigd.")
+        assert "0800 2000" in text_of(frame) and "112" in text_of(frame)
+        assert receive_close(ws) == 1000
+
+
+def test_an_ended_chat_gets_no_live_socket(app, server, visitor):
+    with app.app_context():
+        chats.end(visitor.chat_id, "visitor")
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        assert receive_close(ws) == 1000
+
+
+@pytest.fixture
+def worker(app):
+    client = app.test_client()
+    assert log_in(client).status_code == 303
+    return client
+
+
+def test_the_console_sees_a_visitor_join_the_queue(app, server, worker):
+    with connect(server, "/console/ws", worker) as ws:
+        assert "Er wacht niemand." in text_of(receive(ws))
+        start_chat(app.test_client(), nickname="Mila")
+        frame = receive_until(ws, "Mila")
+    assert 'id="console-queue"' in frame
+    assert "Wachtend in Demo-regio (altijd open) (1)" in text_of(frame)
+
+
+def test_the_console_does_not_see_other_regions(app, server, worker):
+    with connect(server, "/console/ws", worker) as ws:
+        receive(ws)
+        with app.app_context():
+            chats.create("VT20", "Utrecht-Bo")
+            chats.create("DEMO", "Anna")
+        frame = receive_until(ws, "Anna")
+    assert "Utrecht-Bo" not in frame
+
+
+def test_the_console_sees_a_waiting_visitor_who_closes_the_pop_up_leave(app, server, worker):
+    visitor = app.test_client()
+    start_chat(visitor, nickname="Mila")
+    with connect(server, "/console/ws", worker) as console:
+        assert "Mila" in text_of(receive(console))
+        with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+            receive(ws)
+        receive_until(console, "Er wacht niemand.")
+    (chat,) = all_chats(app)
+    assert (chat.status, chat.ended_by) == ("abandoned", "timeout")
+
+
+def test_the_console_chat_gets_the_visitors_messages(app, server, worker, visitor):
+    worker.post(f"/console/chats/{visitor.chat_id}/accept")
+    with connect(server, f"/console/ws?chat={visitor.chat_id}", worker) as ws:
+        assert "Chat met Mila" in text_of(receive(ws))
+        visitor.post(f"/w/{DEMO_SITE}/send", data={"body": "Ik wil iets vragen"})
+        frame = receive_until(ws, "Ik wil iets vragen")
+    assert frame.lstrip().startswith('<div hx-swap-oob="beforeend:#chat-messages">')
+    assert seqs(frame) == [1]
+
+
+def test_the_console_socket_needs_a_login(app, server):
+    with connect(server, "/console/ws", app.test_client()) as ws:
+        assert receive_close(ws) == 1008
+
+
+def test_the_console_socket_refuses_another_origin(server, worker):
+    with connect(server, "/console/ws", worker, origin="https://evil.example") as ws:
+        assert receive_close(ws) == 1008
+
+
+def test_a_worker_cannot_listen_to_a_colleagues_chat(app, server, visitor):
+    accept(app, visitor.chat_id, worker_id=1)
+    colleague = app.test_client()
+    log_in(colleague, "demo2", "demo")
+    with connect(server, f"/console/ws?chat={visitor.chat_id}", colleague) as ws:
+        assert receive_close(ws) == 1008
