@@ -1,0 +1,222 @@
+"""What visitors and workers do, through the UI only, in the product's own words (Dutch)."""
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from playwright.sync_api import Frame, FrameLocator, Page, expect
+
+from e2e.harness import SCREENSHOTS, TIMEOUT_MS, Server
+
+LAUNCHER = "details.vtchat"
+IFRAME = "details.vtchat > iframe"
+SAFETY_TEXTS = ("Verberg deze pagina", "112", "0800 2000")
+
+
+# ---- the visitor, on the host page ------------------------------------------------------------
+
+
+def open_host_page(page: Page, server: Server, site_key: str = "demo-utrecht") -> FrameLocator:
+    """Visit a regional site (the demo host page) and open the pop-up with the launcher."""
+    page.goto(server.host_url(site_key))
+    return open_popup(page)
+
+
+def open_popup(page: Page) -> FrameLocator:
+    """Click the launcher (the <summary>) and wait until the pop-up shows the widget."""
+    launcher = page.locator(LAUNCHER)
+    expect(launcher).not_to_have_attribute("open", "")
+    page.locator(f"{LAUNCHER} > summary").click()
+    expect(launcher).to_have_attribute("open", "")
+    expect(page.locator(IFRAME)).to_be_visible()
+    popup = page.frame_locator(IFRAME)
+    expect(popup.get_by_role("link", name="Verberg deze pagina")).to_be_visible()
+    return popup
+
+
+def hide_popup(page: Page) -> None:
+    """The × at the top right is the launcher's <summary> again."""
+    page.locator(f"{LAUNCHER} > summary").click()
+    expect(page.locator(LAUNCHER)).not_to_have_attribute("open", "")
+    expect(page.locator(IFRAME)).to_be_hidden()
+
+
+def widget_frame(page: Page) -> Frame:
+    """The iframe's Frame, for evaluating in the widget's own window."""
+    frame = page.locator(IFRAME).element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def mark_window(frame: Page | Frame) -> None:
+    """Leave a mark in a window: still there later means the page was never reloaded."""
+    frame.evaluate("window.__e2eMark = 'not reloaded'")
+
+
+def assert_not_reloaded(frame: Page | Frame) -> None:
+    assert frame.evaluate("window.__e2eMark") == "not reloaded"
+
+
+@contextmanager
+def live_channel(page: Page) -> Iterator[None]:
+    """Around an action that (re)opens the page's WebSocket: wait for its first update.
+
+    On every (re)connect the server sends the live parts again from the database; waiting
+    for them means the page is live before the test goes on.
+    """
+    frames = []
+
+    def opened(ws):
+        # Listening from the moment the socket exists: the first frame may follow at once.
+        ws.on("framereceived", lambda payload: frames.append(payload))
+
+    page.on("websocket", opened)
+    try:
+        yield
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while not frames:
+            assert time.monotonic() < deadline, "the WebSocket sent nothing"
+            page.wait_for_timeout(50)
+    finally:
+        page.remove_listener("websocket", opened)
+
+
+# ---- the visitor, inside the pop-up (or the widget page itself) -------------------------------
+
+
+def expect_open(popup: FrameLocator | Page) -> None:
+    expect(popup.get_by_text("De chat is nu open.")).to_be_visible()
+    expect(popup.get_by_role("link", name="Start de chat")).to_be_visible()
+
+
+def open_form(popup: FrameLocator | Page) -> None:
+    popup.get_by_role("link", name="Start de chat").click()
+    expect(popup.get_by_role("heading", name="Start de chat")).to_be_visible()
+
+
+def submit_form(popup: FrameLocator | Page, nickname: str) -> None:
+    popup.get_by_label("Bijnaam").fill(nickname)
+    popup.get_by_role("button", name="Start de chat").click()
+
+
+def start_chat(popup: FrameLocator | Page, nickname: str, place: int = 1) -> None:
+    """From the open status: the form, a nickname, and into the queue at `place`."""
+    expect_open(popup)
+    open_form(popup)
+    submit_form(popup, nickname)
+    expect_place(popup, place)
+
+
+def expect_place(popup: FrameLocator | Page, place: int) -> None:
+    expect(popup.locator("#vt-queue")).to_contain_text(f"Je bent nummer {place}")
+
+
+def expect_chatting_with(popup: FrameLocator | Page, name: str) -> None:
+    expect(popup.locator("#vt-header")).to_contain_text(f"Je chat met {name}")
+
+
+def visitor_send(popup: FrameLocator | Page, text: str) -> None:
+    box = popup.get_by_label("Je bericht")
+    box.fill(text)
+    popup.get_by_role("button", name="Verstuur").click()
+    expect(visitor_messages(popup).filter(has_text=text).last).to_be_visible()
+    # The composer comes back empty once the message is stored.
+    expect(popup.get_by_label("Je bericht")).to_have_value("")
+
+
+def visitor_messages(popup: FrameLocator | Page):
+    return popup.locator("#vt-messages > li")
+
+
+def expect_visitor_history(popup: FrameLocator | Page, bodies: list[str]) -> None:
+    """Every message once, in order, nothing else."""
+    expect(popup.locator("#vt-messages .vt-msg-body")).to_have_text(bodies)
+
+
+def expect_ended(popup: FrameLocator | Page) -> None:
+    closing = popup.locator("#vt-closing")
+    expect(closing).to_contain_text("Het gesprek is beëindigd.")
+    expect(closing).to_contain_text("0800 2000")
+
+
+# ---- the worker, in the console ---------------------------------------------------------------
+
+
+def log_in(page: Page, server: Server, username: str = "demo", password: str = "demo") -> None:
+    page.goto(f"{server.chat_base}/console/login")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("heading", name=re.compile("^Wachtend in"))).to_be_visible()
+
+
+def waiting_entry(page: Page, nickname: str):
+    return page.locator("#console-queue li").filter(has_text=nickname)
+
+
+def accept(page: Page, nickname: str) -> None:
+    with live_channel(page):
+        page.get_by_role("button", name=f"Neem de chat van {nickname} aan").click()
+    expect(page.get_by_role("heading", name=f"Chat met {nickname}")).to_be_visible()
+
+
+def worker_send(page: Page, text: str) -> None:
+    page.get_by_label("Je bericht").fill(text)
+    page.get_by_role("button", name="Verstuur").click()
+    expect(worker_messages(page).filter(has_text=text).last).to_be_visible()
+    expect(page.get_by_label("Je bericht")).to_have_value("")
+
+
+def worker_messages(page: Page):
+    return page.locator("#chat-messages > li")
+
+
+def expect_worker_history(page: Page, bodies: list[str]) -> None:
+    expect(page.locator("#chat-messages .console-msg-body")).to_have_text(bodies)
+
+
+def worker_end(page: Page) -> None:
+    page.get_by_role("button", name="Chat beëindigen").click()
+    expect(page.get_by_text("Deze chat is beëindigd.")).to_be_visible()
+
+
+# ---- every state a visitor passes through ------------------------------------------------------
+
+
+def visitor_states(popup: FrameLocator | Page, worker: Page, server: Server) -> Iterator[str]:
+    """Walk one visitor through every state of the pop-up, yielding each state's name.
+
+    status -> form -> form with errors -> waiting -> chatting -> ended. The worker logs in
+    (in its own context) to accept and end the chat.
+    """
+    expect_open(popup)
+    yield "status"
+    open_form(popup)
+    yield "form"
+    popup.get_by_label("Leeftijd").fill("drie")
+    popup.get_by_role("button", name="Start de chat").click()
+    expect(popup.get_by_label("Bijnaam")).to_have_attribute("aria-invalid", "true")
+    expect(popup.get_by_text("Vul een bijnaam in.")).to_be_visible()
+    expect(popup.get_by_label("Leeftijd")).to_have_attribute("aria-invalid", "true")
+    yield "form with errors"
+    popup.get_by_label("Leeftijd").fill("15")
+    submit_form(popup, "Merel")
+    expect_place(popup, 1)
+    yield "waiting"
+    log_in(worker, server)
+    accept(worker, "Merel")
+    expect_chatting_with(popup, "Sanne")
+    worker_send(worker, "Hoi Merel, waar wil je over praten?")
+    expect(visitor_messages(popup)).to_have_count(1)
+    visitor_send(popup, "Over thuis.")
+    yield "chatting"
+    worker_end(worker)
+    expect_ended(popup)
+    yield "ended"
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A picture for the README, of what the user sees right now."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / name)
