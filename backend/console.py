@@ -171,12 +171,14 @@ class WorkerStream:
         self.worker, self.chat_id, self.last_seq = worker, chat_id, 0
 
     def snapshot(self) -> str:
+        """The queue, or the chat's state, messages and message box."""
         g.worker = self.worker
         if self.chat_id is None:
             return render_template("console/_queue.html", **queue_context())
-        context = chat_context(chats.get(self.chat_id))
+        chat = chats.get(self.chat_id)
+        context = chat_context(chat, pushed=True)
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
-        return render_template("console/_live_chat.html", **context)
+        return render_template("console/_live_parts.html", **context)
 
     def render(self, event: dict) -> str | None:
         g.worker = self.worker
@@ -193,9 +195,7 @@ class WorkerStream:
                 "console/_append_messages.html", **chat_context(chat, messages=fresh)
             )
         if kind == "state" and self.chat_id is not None:
-            return render_template(
-                "console/_live_chat.html", **chat_context(chats.get(self.chat_id))
-            )
+            return self.snapshot()
         return None
 
 

@@ -13,3 +13,5 @@ accesslog = "-" if os.environ.get("VTCHAT_ACCESS_LOG", "1") == "1" else None
 # Time, method, path (no query string), status, size, duration: nothing about the visitor.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = ""
+# Several instances (make run, the e2e tests) may run at once; none needs the control socket.
+control_socket_disable = True

@@ -254,9 +254,9 @@ class VisitorStream:
         self.connection: Connection | None = None
 
     def snapshot(self) -> str:
-        """The whole live part from the database: sent on every (re)connect and state change."""
+        """The live part from the database: sent on every (re)connect and state change."""
         chat = chats.get(self.chat_id)
-        context = chat_context(self.site, chat)
+        context = chat_context(self.site, chat, pushed=True)
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         if chat.status not in chats.OPEN_STATES and self.connection is not None:
             self.connection.close_soon()

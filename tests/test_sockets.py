@@ -268,7 +268,7 @@ def test_the_console_sees_a_waiting_visitor_who_closes_the_pop_up_leave(app, ser
 def test_the_console_chat_gets_the_visitors_messages(app, server, worker, visitor):
     worker.post(f"/console/chats/{visitor.chat_id}/accept")
     with connect(server, f"/console/ws?chat={visitor.chat_id}", worker) as ws:
-        assert "Chat met Mila" in text_of(receive(ws))
+        assert "In gesprek" in text_of(receive(ws))
         visitor.post(f"/w/{DEMO_SITE}/send", data={"body": "Ik wil iets vragen"})
         frame = receive_until(ws, "Ik wil iets vragen")
     assert frame.lstrip().startswith('<div hx-swap-oob="beforeend:#chat-messages">')
@@ -291,3 +291,26 @@ def test_a_worker_cannot_listen_to_a_colleagues_chat(app, server, visitor):
     log_in(colleague, "demo2", "demo")
     with connect(server, f"/console/ws?chat={visitor.chat_id}", colleague) as ws:
         assert receive_close(ws) == 1008
+
+
+def test_pushed_message_boxes_keep_what_is_being_typed(app, server, worker, visitor):
+    # Every (re)connect sends the message box again; hx-preserve keeps the typed text.
+    worker.post(f"/console/chats/{visitor.chat_id}/accept")
+    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        snapshot = receive(ws)
+    assert re.search(r'<textarea id="vt-body-input"[^>]*hx-preserve="true"', snapshot)
+    with connect(server, f"/console/ws?chat={visitor.chat_id}", worker) as ws:
+        snapshot = receive(ws)
+    assert re.search(r'<textarea id="console-body"[^>]*hx-preserve="true"', snapshot)
+
+
+def test_after_sending_the_message_box_comes_back_empty(app, server, worker, visitor):
+    # The answer to a send is not preserved, so the sent text leaves the box.
+    worker.post(f"/console/chats/{visitor.chat_id}/accept")
+    for client, url in (
+        (visitor, f"/w/{DEMO_SITE}/send"),
+        (worker, f"/console/chats/{visitor.chat_id}/send"),
+    ):
+        box = client.post(url, data={"body": "Hallo"}, headers={"HX-Request": "true"}).text
+        assert "<textarea" in box and "hx-preserve" not in box
+        assert re.search(r"<textarea[^>]*>\s*</textarea>", box)
