@@ -1,0 +1,6 @@
+"""`python -m bench`: every benchmark, one after the other."""
+
+from bench import sockets
+
+if __name__ == "__main__":
+    sockets.main()
