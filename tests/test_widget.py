@@ -1,5 +1,6 @@
 """The visitor's pop-up: open or closed, the anonymous form, the queue, the chat and its end."""
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -602,3 +603,18 @@ def test_behind_a_tls_proxy_the_socket_address_is_wss_and_public(make_app):
     assert client.post(f"/w/{DEMO_SITE}/start", data=data, **proxied).status_code == 303
     page = client.get(f"/w/{DEMO_SITE}", **proxied).text
     assert 'ws-connect="wss://chat.example/w/demo-utrecht/ws"' in page
+
+
+@pytest.mark.parametrize("path", [f"/w/{DEMO_SITE}", "/console/login"])
+def test_every_page_locks_htmx_down(client, path):
+    # No eval, no scripts inside swapped HTML, and no page copies kept in localStorage.
+    head = client.get(path).text.split("</head>")[0]
+    config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", head).group(1)
+    assert json.loads(config) == {
+        "allowEval": False,
+        "allowScriptTags": False,
+        "includeIndicatorStyles": False,
+        "historyCacheSize": 0,
+        "selfRequestsOnly": True,
+    }
+    assert '<meta name="referrer" content="no-referrer">' in head
