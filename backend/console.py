@@ -1,6 +1,7 @@
 """The worker console (minimal): log in, see the region's queue, accept, chat, end."""
 
-from functools import wraps
+import secrets
+from functools import cache, wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -17,8 +18,12 @@ from backend.sockets import Connection, same_origin, sock
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 _hasher = PasswordHasher()
-# Verifying against this when the username is unknown keeps the timing the same.
-_DUMMY_HASH = None
+
+
+@cache
+def _unknown_user_hash() -> str:
+    """Checked when the username is unknown, so that the answer takes as long as a real check."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def current_worker() -> Worker | None:
@@ -58,16 +63,16 @@ def form_expired(_error):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Log a worker in with username and password (argon2)."""
-    global _DUMMY_HASH
     form = LoginForm()
     if form.validate_on_submit():
         with db.session() as s:
             worker = s.exec(select(Worker).where(Worker.username == form.username.data)).first()
         try:
+            _hasher.verify(
+                worker.password_hash if worker else _unknown_user_hash(), form.password.data
+            )
             if worker is None:
-                _DUMMY_HASH = _DUMMY_HASH or _hasher.hash("not a password")
-                _hasher.verify(_DUMMY_HASH, form.password.data + "x")
-            _hasher.verify(worker.password_hash, form.password.data)
+                raise VerifyMismatchError
         except (VerifyMismatchError, InvalidHashError):
             form.password.errors.append(_("Username or password is not right."))
         else:

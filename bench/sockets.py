@@ -10,14 +10,16 @@ import os
 import re
 import selectors
 import statistics
+import tempfile
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import websocket
 
 from backend import chats, create_app
-from bench.server import running
+from e2e.harness import serve
 
 COOKIE = "__Host-vtchat"
 
@@ -70,7 +72,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def main():
     n = int(os.environ.get("BENCH_SOCKETS", "500"))
-    with running(threads=n + 200) as server:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        serve(Path(folder), THREADS=str(n + 200), ACCESS_LOG="0") as server,
+    ):
         app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": server.secret_key})
         signer = app.session_interface.get_signing_serializer(app)
         with app.app_context():
@@ -79,7 +84,9 @@ def main():
                 chat = chats.create("DEMO", f"bench{i}")
                 chat_ids.append(chat.id)
                 cookies.append(signer.dumps({"chat": chat.token}))
-        worker_pid = server.worker_pid()
+        worker_pid = int(
+            Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0]
+        )
         idle_rss, idle_threads = rss_mib(worker_pid), threads(worker_pid)
 
         started = time.perf_counter()
@@ -88,7 +95,7 @@ def main():
             ws = websocket.create_connection(
                 f"ws://localhost:{server.port}/w/demo-utrecht/ws",
                 cookie=f"{COOKIE}={cookie}",
-                origin=server.base,
+                origin=server.chat_base,
                 timeout=30,
             )
             assert "Je bent nummer" in ws.recv()
@@ -97,7 +104,7 @@ def main():
         time.sleep(1)
         held_rss, held_threads = rss_mib(worker_pid), threads(worker_pid)
 
-        worker = Browser(server.base)
+        worker = Browser(server.chat_base)
         worker.request(
             "/console/login",
             {"username": "demo", "password": "demo", "csrf_token": worker.token("/console/login")},

@@ -5,13 +5,6 @@ http://localhost:PORT: two different sites, so the partitioned session cookie, f
 and the WebSocket's Origin check all work as they do on a regional website.
 """
 
-import os
-import secrets
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,14 +15,11 @@ from playwright.sync_api import expect, sync_playwright
 
 from e2e.harness import (
     ARTIFACTS,
-    BIN,
     CHROMIUM,
     CHROMIUM_ARGS,
-    DEMO_SITE,
-    ROOT,
     TIMEOUT_MS,
     VIEWPORT,
-    Server,
+    serve,
 )
 
 GUNICORN_LOG = pytest.StashKey[Path]()
@@ -46,71 +36,12 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer on {url}:\n{log_path.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, request):
     """A seeded SQLite database and gunicorn serving the app on a free port."""
-    tmp = tmp_path_factory.mktemp("vtchat")
-    port = _free_port()
-    database_url = f"sqlite:///{tmp / 'vtchat.sqlite'}"
-    env = {
-        **os.environ,
-        "VTCHAT_DATABASE_URL": database_url,
-        "VTCHAT_CHAT_BASE_URL": f"http://localhost:{port}",
-        "VTCHAT_DEMO_ORIGIN": f"http://127.0.0.1:{port}",
-        "VTCHAT_SECRET_KEY": secrets.token_hex(32),
-        "VTCHAT_BIND": f"127.0.0.1:{port}",
-    }
-    for command in ("init-db", "seed-demo"):
-        done = subprocess.run(
-            [str(BIN / "flask"), "--app", "backend", command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"flask {command} failed:\n{done.stdout}{done.stderr}")
-    log_path = tmp / "gunicorn.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "backend/gunicorn_conf.py", "backend:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    srv = Server(port=port, database_url=database_url, log_path=log_path)
-    request.config.stash[GUNICORN_LOG] = log_path
-    try:
-        _wait_until_up(f"{srv.chat_base}/w/{DEMO_SITE}", process, log_path)
-        yield srv
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serve(tmp_path_factory.mktemp("vtchat")) as running:
+        request.config.stash[GUNICORN_LOG] = running.log_path
+        yield running
 
 
 @pytest.fixture(scope="session")

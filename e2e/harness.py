@@ -1,6 +1,15 @@
-"""The e2e harness: where things are, and the server under test."""
+"""The e2e harness: where things are, and the server under test (also used by bench/)."""
 
+import os
+import secrets
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +39,8 @@ class Server:
     port: int
     database_url: str
     log_path: Path
+    secret_key: str
+    pid: int  # gunicorn's master process
 
     @property
     def chat_base(self) -> str:
@@ -47,3 +58,72 @@ class Server:
     def host_url(self, site_key: str = DEMO_SITE, page: str | None = None) -> str:
         url = f"{self.host_base}/demo/{site_key}"
         return f"{url}?page={page}" if page else url
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer on {url}:\n{log_path.read_text()}")
+
+
+@contextmanager
+def serve(folder: Path, **settings: str) -> Iterator[Server]:
+    """A seeded SQLite database in `folder` and gunicorn serving the app on a free port.
+
+    `settings` are extra VTCHAT_* variables without the prefix, e.g. THREADS="2000".
+    """
+    port = _free_port()
+    database_url = f"sqlite:///{folder / 'vtchat.sqlite'}"
+    env = {
+        **os.environ,
+        "VTCHAT_DATABASE_URL": database_url,
+        "VTCHAT_CHAT_BASE_URL": f"http://localhost:{port}",
+        "VTCHAT_DEMO_ORIGIN": f"http://127.0.0.1:{port}",
+        "VTCHAT_SECRET_KEY": secrets.token_hex(32),
+        "VTCHAT_BIND": f"127.0.0.1:{port}",
+        **{f"VTCHAT_{name}": value for name, value in settings.items()},
+    }
+    for command in ("init-db", "seed-demo"):
+        done = subprocess.run(
+            [str(BIN / "flask"), "--app", "backend", command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {command} failed:\n{done.stdout}{done.stderr}")
+    log_path = folder / "gunicorn.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "backend/gunicorn_conf.py", "backend:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(port, database_url, log_path, env["VTCHAT_SECRET_KEY"], process.pid)
+    try:
+        _wait_until_up(f"{server.chat_base}/w/{DEMO_SITE}", process, log_path)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
