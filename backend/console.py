@@ -174,13 +174,14 @@ class WorkerStream:
 
     def __init__(self, worker: Worker, chat_id: int | None):
         self.worker, self.chat_id, self.last_seq = worker, chat_id, 0
+        self.chat: Chat | None = None
 
     def snapshot(self) -> str:
         """The queue, or the chat's state, messages and message box."""
         g.worker = self.worker
         if self.chat_id is None:
             return render_template("console/_queue.html", **queue_context())
-        chat = chats.get(self.chat_id)
+        chat = self.chat = chats.get(self.chat_id)
         context = chat_context(chat, pushed=True)
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         return render_template("console/_live_parts.html", **context)
@@ -195,10 +196,9 @@ class WorkerStream:
             if not fresh:
                 return None
             self.last_seq = fresh[-1].seq
-            chat = chats.get(self.chat_id)
-            return render_template(
-                "console/_append_messages.html", **chat_context(chat, messages=fresh)
-            )
+            # Only the nickname is needed: it does not change during a chat.
+            self.chat = self.chat or chats.get(self.chat_id)
+            return render_template("console/_append_messages.html", messages=fresh, chat=self.chat)
         if kind == "state" and self.chat_id is not None:
             return self.snapshot()
         return None

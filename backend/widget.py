@@ -251,12 +251,14 @@ class VisitorStream:
 
     def __init__(self, site: Site, chat_id: int):
         self.site, self.chat_id, self.last_seq = site, chat_id, 0
+        self.worker: Worker | None = None  # whose name the visitor's messages answer to
         self.connection: Connection | None = None
 
     def snapshot(self) -> str:
         """The live part from the database: sent on every (re)connect and state change."""
         chat = chats.get(self.chat_id)
         context = chat_context(self.site, chat, pushed=True)
+        self.worker = context["worker"]
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         if chat.status not in chats.OPEN_STATES and self.connection is not None:
             self.connection.close_soon()
@@ -272,9 +274,11 @@ class VisitorStream:
             if not fresh:
                 return None
             self.last_seq = fresh[-1].seq
-            chat = chats.get(self.chat_id)
-            context = chat_context(self.site, chat, messages=fresh)
-            return render_template("widget/_append_messages.html", **context)
+            if self.worker is None:  # taken before this socket saw the state change
+                self.worker = chat_context(self.site, chats.get(self.chat_id))["worker"]
+            return render_template(
+                "widget/_append_messages.html", messages=fresh, worker=self.worker
+            )
         if kind == "position":
             return render_template("widget/_queue.html", position=event["position"])
         if kind == "state":
