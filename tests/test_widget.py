@@ -618,3 +618,11 @@ def test_every_page_locks_htmx_down(client, path):
         "selfRequestsOnly": True,
     }
     assert '<meta name="referrer" content="no-referrer">' in head
+
+
+def test_after_a_refused_form_the_first_field_with_a_message_gets_the_focus(client):
+    page = start_chat(client, nickname="Mila", postcode="12a", age="300").text
+    autofocused = re.findall(r"<input[^>]*\bautofocus\b[^>]*>", page)
+    assert len(autofocused) == 1 and 'name="postcode"' in autofocused[0]
+    fresh = client.get(f"/w/{DEMO_SITE}/start").text
+    assert "autofocus" not in fresh
