@@ -121,8 +121,7 @@ def accept(chat_id: int, worker_id: int) -> bool:
         if result.rowcount != 1:
             return False
         chat = s.get(Chat, chat_id)
-    hub().publish(chat_topic(chat_id), {"type": "state"})
-    _queue_changed(chat.region_code)
+    _state_changed(chat_id, chat.region_code)
     return True
 
 
@@ -142,8 +141,7 @@ def end(chat_id: int, by: str) -> bool:
         s.commit()
         if result.rowcount != 1:
             return False
-    hub().publish(chat_topic(chat_id), {"type": "state"})
-    _queue_changed(chat.region_code)
+    _state_changed(chat_id, chat.region_code)
     return True
 
 
@@ -170,8 +168,7 @@ def abandon_if_gone(chat_id: int) -> bool:
         if result.rowcount != 1:
             return False
         region_code = s.get(Chat, chat_id).region_code
-    hub().publish(chat_topic(chat_id), {"type": "state"})
-    _queue_changed(region_code)
+    _state_changed(chat_id, region_code)
     return True
 
 
@@ -215,6 +212,12 @@ def messages(chat_id: int, after_seq: int = 0) -> list[Message]:
             .order_by(Message.seq)
         )
         return list(s.exec(query))
+
+
+def _state_changed(chat_id: int, region_code: str) -> None:
+    """Both sides of the chat redraw it; the region's queue has changed too."""
+    hub().publish(chat_topic(chat_id), {"type": "state"})
+    _queue_changed(region_code)
 
 
 def _queue_changed(region_code: str) -> None:

@@ -155,7 +155,9 @@ def send(chat_id):
         else:
             form = MessageForm(formdata=None)
     if request.headers.get("HX-Request") == "true":
-        return render_template("console/_composer.html", **chat_context(chat, form=form))
+        # Answered on every message sent: the box alone, without the transcript.
+        box = {"chat": chat, "form": form, "confirm": ConfirmForm(formdata=None)}
+        return render_template("console/_composer.html", **box)
     return render_template("console/chat.html", **chat_context(chat, form=form))
 
 

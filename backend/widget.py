@@ -62,11 +62,23 @@ def panel(template: str, **context):
     return render_template("widget/page.html", panel=template, **context)
 
 
-def composer_part(**context):
-    """The message box for htmx; without htmx, the whole chat around it."""
+def composer_part(site: Site, chat: Chat, **extra):
+    """The message box for htmx; without htmx, the whole chat around it.
+
+    The box alone is answered on every message sent: it needs no transcript or queue place.
+    """
     if is_htmx():
+        context = {
+            "site": site,
+            "chat": chat,
+            "form": MessageForm(formdata=None),
+            "confirm": ConfirmForm(formdata=None),
+            **extra,
+        }
         return render_template("widget/_composer.html", **context)
-    return render_template("widget/page.html", panel="widget/_chat.html", **context)
+    return render_template(
+        "widget/page.html", panel="widget/_chat.html", **chat_context(site, chat, **extra)
+    )
 
 
 def status_context(site: Site) -> dict:
@@ -91,8 +103,15 @@ def chat_context(site: Site, chat: Chat, **extra) -> dict:
     return context
 
 
-def region_choices(site: Site) -> list[SelectChoice]:
-    return [SelectChoice(r.code, r.name) for r in regions.all_regions(include_demo=site.is_demo)]
+def start_form(site: Site, fresh: bool = False) -> StartForm:
+    """The start form with the regions this site offers; a new one has the site's region."""
+    form = StartForm(formdata=None) if fresh else StartForm()
+    form.region.choices = [
+        SelectChoice(r.code, r.name) for r in regions.all_regions(include_demo=site.is_demo)
+    ]
+    if fresh or not form.is_submitted():
+        form.region.data = site.region_code
+    return form
 
 
 @bp.get("/<site_key>")
@@ -121,11 +140,8 @@ def start(site_key):
     chat = current_chat()
     if chat is not None and chat.status in chats.OPEN_STATES:
         return redirect(url_for("widget.page", site_key=site.key), 303)
-    form = StartForm()
-    form.region.choices = region_choices(site)
-    if request.method == "GET":
-        form.region.data = site.region_code
-    elif form.validate_on_submit():
+    form = start_form(site)
+    if form.validate_on_submit():
         region = _chosen_region(form, site)
         if region is not None and form.role.data == "professional":
             return panel("widget/_professional.html", site=site)
@@ -158,9 +174,7 @@ def form_expired(error):
     Answered inside the pop-up like any page of it, never as a bare 400 the frame cannot show.
     """
     site = load_site(request.view_args["site_key"])
-    form = StartForm(formdata=None)
-    form.region.choices = region_choices(site)
-    form.region.data = site.region_code
+    form = start_form(site, fresh=True)
     form.csrf_token.errors = [error.description]
     response = make_response(panel("widget/_form.html", site=site, form=form))
     response.headers["HX-Retarget"] = "#vt-panel"
@@ -206,7 +220,7 @@ def send(site_key):
                 return redirect(url_for("widget.page", site_key=site.key), 303)
             form = MessageForm(formdata=None)
     chat = chats.get(chat.id)
-    return composer_part(**chat_context(site, chat, form=form))
+    return composer_part(site, chat, form=form)
 
 
 @bp.get("/<site_key>/composer")
@@ -214,7 +228,7 @@ def composer(site_key):
     """The message box again, after 'no, go back' on the end question."""
     site = load_site(site_key)
     chat = _open_chat_or_page(site)
-    return composer_part(**chat_context(site, chat))
+    return composer_part(site, chat)
 
 
 @bp.route("/<site_key>/end", methods=["GET", "POST"])
@@ -229,7 +243,7 @@ def end(site_key):
         if not is_htmx():
             return redirect(url_for("widget.page", site_key=site.key), 303)
         return panel("widget/_chat.html", **chat_context(site, chat))
-    return composer_part(**chat_context(site, chat, confirming=True))
+    return composer_part(site, chat, confirming=True)
 
 
 @bp.post("/<site_key>/new")
