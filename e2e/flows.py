@@ -95,8 +95,9 @@ def open_form(popup: FrameLocator | Page) -> None:
     expect(popup.get_by_role("heading", name="Start de chat")).to_be_visible()
 
 
-def submit_form(popup: FrameLocator | Page, nickname: str) -> None:
+def submit_form(popup: FrameLocator | Page, nickname: str, postcode: str = "") -> None:
     popup.get_by_label("Bijnaam").fill(nickname)
+    popup.get_by_label("Of de vier cijfers van je postcode").fill(postcode)
     popup.get_by_role("button", name="Start de chat").click()
 
 

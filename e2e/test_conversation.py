@@ -73,3 +73,27 @@ def test_second_visitor_moves_up_when_the_first_is_accepted(server, new_context,
     flows.expect_place(second_popup, 1)
     expect(second_popup.locator("#vt-queue")).not_to_contain_text("nummer 2")
     flows.assert_not_reloaded(flows.widget_frame(second))
+
+
+def test_the_visitor_ends_the_chat_after_a_question_and_the_worker_sees_it(server, visitor, worker):
+    popup = flows.open_host_page(visitor, server)
+    flows.start_chat(popup, "Egel")
+    flows.log_in(worker, server)
+    flows.accept(worker, "Egel")
+    flows.expect_chatting_with(popup, "Sanne")
+    flows.visitor_send(popup, "Ik moet gaan.")
+
+    # A wrong tap is undone: the question first, and "no" brings the chat back unchanged.
+    popup.get_by_role("link", name="Chat beëindigen").click()
+    expect(popup.get_by_text("Wil je de chat beëindigen?")).to_be_visible()
+    popup.get_by_role("link", name="Nee, ga terug").click()
+    expect(popup.get_by_label("Je bericht")).to_be_visible()
+    flows.expect_visitor_history(popup, ["Ik moet gaan."])
+
+    popup.get_by_role("link", name="Chat beëindigen").click()
+    popup.get_by_role("button", name="Ja, beëindig de chat").click()
+    flows.expect_ended(popup)
+    flows.expect_visitor_history(popup, ["Ik moet gaan."])
+    # The worker's console learns it live, and can no longer send.
+    expect(worker.get_by_text("Deze chat is beëindigd.")).to_be_visible()
+    expect(worker.get_by_label("Je bericht")).to_have_count(0)

@@ -31,9 +31,7 @@ def test_a_refused_form_says_why_next_to_the_field_and_focuses_it(server, visito
     popup = flows.open_host_page(visitor, server)
     flows.expect_open(popup)
     flows.open_form(popup)
-    popup.get_by_label("Bijnaam").fill("Mila")
-    popup.get_by_label("Of de vier cijfers van je postcode").fill("12a")
-    popup.get_by_role("button", name="Start de chat").click()
+    flows.submit_form(popup, "Mila", postcode="12a")
 
     postcode = popup.get_by_label("Of de vier cijfers van je postcode")
     expect(postcode).to_have_attribute("aria-invalid", "true")
@@ -51,9 +49,7 @@ def test_a_postcode_chooses_the_region(server, visitor, utrecht_open):
     popup = flows.open_host_page(visitor, server)
     flows.expect_open(popup)
     flows.open_form(popup)
-    popup.get_by_label("Bijnaam").fill("Mila")
-    popup.get_by_label("Of de vier cijfers van je postcode").fill("3511")
-    popup.get_by_role("button", name="Start de chat").click()
+    flows.submit_form(popup, "Mila", postcode="3511")
     expect(popup.locator("#vt-header")).to_have_text(
         f"Je wacht op een medewerker van Veilig Thuis {utrecht_open.name}"
     )
