@@ -182,6 +182,16 @@ def worker_end(page: Page) -> None:
     expect(page.get_by_text("Deze chat is beëindigd.")).to_be_visible()
 
 
+def in_conversation(visitor: Page, worker: Page, server: Server, nickname: str) -> FrameLocator:
+    """A visitor on the host page in a chat that the demo worker Sanne has taken; the pop-up."""
+    popup = open_host_page(visitor, server)
+    start_chat(popup, nickname)
+    log_in(worker, server)
+    accept(worker, nickname)
+    expect_chatting_with(popup, "Sanne")
+    return popup
+
+
 # ---- every state a visitor passes through ------------------------------------------------------
 
 

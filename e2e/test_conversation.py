@@ -76,11 +76,7 @@ def test_second_visitor_moves_up_when_the_first_is_accepted(server, new_context,
 
 
 def test_the_visitor_ends_the_chat_after_a_question_and_the_worker_sees_it(server, visitor, worker):
-    popup = flows.open_host_page(visitor, server)
-    flows.start_chat(popup, "Egel")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Egel")
-    flows.expect_chatting_with(popup, "Sanne")
+    popup = flows.in_conversation(visitor, worker, server, "Egel")
     flows.visitor_send(popup, "Ik moet gaan.")
 
     # A wrong tap is undone: the question first, and "no" brings the chat back unchanged.

@@ -8,11 +8,7 @@ from e2e import flows
 def test_hiding_the_popup_keeps_the_chat_and_its_websocket(server, visitor, worker):
     sockets = []
     visitor.on("websocket", lambda ws: sockets.append(ws))
-    popup = flows.open_host_page(visitor, server)
-    flows.start_chat(popup, "Kikker")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Kikker")
-    flows.expect_chatting_with(popup, "Sanne")
+    popup = flows.in_conversation(visitor, worker, server, "Kikker")
     flows.visitor_send(popup, "Hallo?")
     assert [ws.url for ws in sockets] == [f"ws://localhost:{server.port}/w/demo-utrecht/ws"]
     flows.mark_window(flows.widget_frame(visitor))
@@ -37,10 +33,7 @@ def test_hiding_the_popup_keeps_the_chat_and_its_websocket(server, visitor, work
 
 
 def test_reload_and_navigation_restore_the_whole_history_once(server, visitor, worker):
-    popup = flows.open_host_page(visitor, server)
-    flows.start_chat(popup, "Uil")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Uil")
+    popup = flows.in_conversation(visitor, worker, server, "Uil")
     history = []
     for n in range(1, 4):
         text = f"Vraag {n} van de medewerker"
@@ -90,11 +83,7 @@ def test_a_dropped_socket_reconnects_without_losing_typed_text(server, visitor, 
         routes.append(route)
 
     visitor.context.route_web_socket("**/ws*", through)
-    popup = flows.open_host_page(visitor, server)
-    flows.start_chat(popup, "Mus")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Mus")
-    flows.expect_chatting_with(popup, "Sanne")
+    popup = flows.in_conversation(visitor, worker, server, "Mus")
     popup.get_by_label("Je bericht").fill("Ben je er nog?")
 
     # 1012 (service restart): the htmx ws extension opens a new socket by itself.

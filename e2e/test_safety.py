@@ -63,11 +63,7 @@ def test_outside_hours_the_popup_says_closed_with_next_opening(server, visitor, 
 
 
 def test_markup_in_a_message_is_shown_as_text_and_never_runs(server, visitor, worker):
-    popup = flows.open_host_page(visitor, server)
-    flows.start_chat(popup, "Das")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Das")
-    flows.expect_chatting_with(popup, "Sanne")
+    popup = flows.in_conversation(visitor, worker, server, "Das")
 
     flows.visitor_send(popup, PAYLOAD)
     flows.worker_send(worker, PAYLOAD)
@@ -110,11 +106,7 @@ def test_quick_exit_leaves_the_host_page_in_the_top_window(app, server, visitor,
             content_type="text/html", body="<!doctype html><title>Zoeken</title><p>Neutraal</p>"
         ),
     )
-    popup = flows.open_host_page(visitor, server)
-    flows.start_chat(popup, "Mol")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Mol")
-    flows.expect_chatting_with(popup, "Sanne")
+    popup = flows.in_conversation(visitor, worker, server, "Mol")
 
     popup.get_by_role("link", name="Verberg deze pagina").click()
     expect(visitor).to_have_url(neutral)
