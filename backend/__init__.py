@@ -3,15 +3,11 @@
 import secrets
 
 from flask import Flask
-from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import clock, db, hub, security, seed, sockets
 from backend.config import ROOT, from_environment
-
-babel = Babel()
-csrf = CSRFProtect()
+from backend.extensions import babel, csrf
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -53,9 +49,11 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     seed.init_app(app)
 
-    from backend import console, embed, widget
+    from backend import console, embed, visitor
+    from backend.visitor import page_session
 
-    app.register_blueprint(widget.bp)
+    page_session.init_app(app)
+    app.register_blueprint(visitor.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(embed.bp)
     return app

@@ -13,17 +13,21 @@ from sqlmodel import select
 
 from backend import clock, db
 from backend.hub import chat_topic, hub, region_topic
-from backend.models import Chat, Message
+from backend.models import OPEN_STATUSES, Chat, ChatStatus, EndReason, Message, Sender
 
-OPEN_STATES = ("waiting", "active")
 MAX_MESSAGE_LENGTH = 2000
+
+
+def new_token() -> str:
+    """The random token that names a chat in the visitor's session and tickets."""
+    return secrets.token_urlsafe(32)
 
 
 def create(region_code: str, nickname: str, age=None, gender=None, role=None) -> Chat:
     """Put a new chat at the back of the region's queue."""
     with db.session() as s:
         chat = Chat(
-            token=secrets.token_urlsafe(32),
+            token=new_token(),
             region_code=region_code,
             nickname=nickname,
             age=age,
@@ -48,7 +52,7 @@ def purge_transcripts() -> int:
     cutoff = clock.now() - timedelta(hours=hours)
     with db.session() as s:
         expired = select(Chat.id).where(
-            Chat.status.in_(("ended", "abandoned")), Chat.ended_at < cutoff, Chat.nickname != ""
+            Chat.status.not_in(OPEN_STATUSES), Chat.ended_at < cutoff, Chat.nickname != ""
         )
         ids = list(s.exec(expired))
         if ids:
@@ -75,7 +79,7 @@ def waiting(region_code: str) -> list[Chat]:
     with db.session() as s:
         query = (
             select(Chat)
-            .where(Chat.region_code == region_code, Chat.status == "waiting")
+            .where(Chat.region_code == region_code, Chat.status == ChatStatus.WAITING)
             .order_by(Chat.created_at, Chat.id)
         )
         return list(s.exec(query))
@@ -83,7 +87,7 @@ def waiting(region_code: str) -> list[Chat]:
 
 def position(chat: Chat) -> int | None:
     """1 for the first in the queue; None when the chat is not waiting."""
-    if chat.status != "waiting":
+    if chat.status != ChatStatus.WAITING:
         return None
     with db.session() as s:
         ahead = s.exec(
@@ -91,7 +95,7 @@ def position(chat: Chat) -> int | None:
             .select_from(Chat)
             .where(
                 Chat.region_code == chat.region_code,
-                Chat.status == "waiting",
+                Chat.status == ChatStatus.WAITING,
                 (Chat.created_at < chat.created_at)
                 | ((Chat.created_at == chat.created_at) & (Chat.id < chat.id)),
             )
@@ -103,7 +107,7 @@ def active_for(worker_id: int) -> list[Chat]:
     with db.session() as s:
         query = (
             select(Chat)
-            .where(Chat.worker_id == worker_id, Chat.status == "active")
+            .where(Chat.worker_id == worker_id, Chat.status == ChatStatus.ACTIVE)
             .order_by(Chat.accepted_at)
         )
         return list(s.exec(query))
@@ -114,8 +118,8 @@ def accept(chat_id: int, worker_id: int) -> bool:
     with db.session() as s:
         result = s.execute(
             update(Chat)
-            .where(Chat.id == chat_id, Chat.status == "waiting")
-            .values(status="active", worker_id=worker_id, accepted_at=clock.now())
+            .where(Chat.id == chat_id, Chat.status == ChatStatus.WAITING)
+            .values(status=ChatStatus.ACTIVE, worker_id=worker_id, accepted_at=clock.now())
         )
         s.commit()
         if result.rowcount != 1:
@@ -125,14 +129,14 @@ def accept(chat_id: int, worker_id: int) -> bool:
     return True
 
 
-def end(chat_id: int, by: str) -> bool:
+def end(chat_id: int, by: EndReason) -> bool:
     """End an open chat: a waiting one is abandoned, an active one ended."""
     now = clock.now()
     with db.session() as s:
         chat = s.get(Chat, chat_id)
-        if chat is None or chat.status not in OPEN_STATES:
+        if chat is None or not chat.is_open:
             return False
-        new_status = "abandoned" if chat.status == "waiting" else "ended"
+        new_status = ChatStatus.ABANDONED if chat.status == ChatStatus.WAITING else ChatStatus.ENDED
         result = s.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.status == chat.status)
@@ -142,6 +146,23 @@ def end(chat_id: int, by: str) -> bool:
         if result.rowcount != 1:
             return False
     _state_changed(chat_id, chat.region_code)
+    return True
+
+
+def quick_exit(token: str) -> bool:
+    """ "Verberg deze pagina": end the chat if it is open, and forget its token.
+
+    With a new token, no cookie, page or ticket of the visitor's still finds the chat, so
+    every later load shows a fresh pop-up. The worker keeps the transcript until the purge.
+    Returns whether there was a chat to forget; a second call finds none.
+    """
+    chat = by_token(token)
+    if chat is None:
+        return False
+    end(chat.id, EndReason.QUICK_EXIT)
+    with db.session() as s:
+        s.execute(update(Chat).where(Chat.id == chat.id).values(token=new_token()))
+        s.commit()
     return True
 
 
@@ -161,8 +182,8 @@ def abandon_if_gone(chat_id: int) -> bool:
     with db.session() as s:
         result = s.execute(
             update(Chat)
-            .where(Chat.id == chat_id, Chat.status == "waiting", Chat.visitor_sockets <= 0)
-            .values(status="abandoned", ended_at=clock.now(), ended_by="timeout")
+            .where(Chat.id == chat_id, Chat.status == ChatStatus.WAITING, Chat.visitor_sockets <= 0)
+            .values(status=ChatStatus.ABANDONED, ended_at=clock.now(), ended_by=EndReason.TIMEOUT)
         )
         s.commit()
         if result.rowcount != 1:
@@ -172,13 +193,13 @@ def abandon_if_gone(chat_id: int) -> bool:
     return True
 
 
-def add_message(chat_id: int, sender: str, body: str) -> Message | None:
+def add_message(chat_id: int, sender: Sender, body: str) -> Message | None:
     """Store a message with the chat's next sequence number; None if the chat is not active."""
     with db.session() as s:
         # The increment takes the chat's row lock, so numbers are gapless and commit in order.
         seq = s.execute(
             update(Chat)
-            .where(Chat.id == chat_id, Chat.status == "active")
+            .where(Chat.id == chat_id, Chat.status == ChatStatus.ACTIVE)
             .values(last_seq=Chat.last_seq + 1)
             .returning(Chat.last_seq)
         ).scalar_one_or_none()

@@ -13,7 +13,7 @@ from sqlmodel import select
 from backend import chats, db, regions
 from backend.forms import ConfirmForm, LoginForm, MessageForm
 from backend.hub import chat_topic, region_topic
-from backend.models import Chat, Worker
+from backend.models import Chat, EndReason, Sender, Worker
 from backend.sockets import Connection, same_origin, sock
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -148,7 +148,7 @@ def send(chat_id):
     chat = own_chat(chat_id)
     form = MessageForm()
     if form.validate_on_submit():
-        if chats.add_message(chat.id, "worker", form.body.data) is None:
+        if chats.add_message(chat.id, Sender.WORKER, form.body.data) is None:
             form.body.errors.append(_("This conversation is no longer open."))
         elif request.headers.get("HX-Request") != "true":
             return redirect(url_for("console.chat", chat_id=chat_id), 303)
@@ -167,7 +167,7 @@ def end(chat_id):
     """End the conversation; the visitor sees the closing message with the phone numbers."""
     chat = own_chat(chat_id)
     if ConfirmForm().validate_on_submit():
-        chats.end(chat.id, "worker")
+        chats.end(chat.id, EndReason.WORKER)
     return redirect(url_for("console.chat", chat_id=chat_id), 303)
 
 

@@ -1,6 +1,6 @@
 """What host sites paste: the launcher stylesheet, the snippet, and demo host pages."""
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 
 from backend import db
 from backend.config import ROOT
@@ -12,6 +12,13 @@ bp = Blueprint(
     template_folder=str(ROOT / "embed" / "templates"),
     static_folder=str(ROOT / "embed" / "static"),
     static_url_path="/embed/v1",
+)
+
+# The Content-Security-Policy the README recommends to host sites, word for word; the demo
+# host pages send it, so that every end-to-end test runs under it.
+HOST_CSP = (
+    "default-src 'self'; style-src 'self' {chat}; frame-src {chat}; "
+    "object-src 'none'; base-uri 'none'"
 )
 
 
@@ -27,12 +34,13 @@ def demo_page(site_key):
         site = s.get(Site, site_key)
     if site is None or not site.is_demo:
         abort(404)
-    # A real host page needs the same two exceptions for the chat host: frame and stylesheet.
-    g.frame_src = g.style_src = current_app.config["CHAT_BASE_URL"].rstrip("/")
     context = snippet_context(site)
-    return render_template(
-        "embed/demo_host.html", snippet=render_template("embed/_snippet.html", **context), **context
+    snippet_html = render_template("embed/_snippet.html", **context)
+    response = make_response(
+        render_template("embed/demo_host.html", snippet=snippet_html, **context)
     )
+    response.headers["Content-Security-Policy"] = HOST_CSP.format(chat=context["chat_base"])
+    return response
 
 
 @bp.get("/embed/snippet/<site_key>")

@@ -1,9 +1,32 @@
 """All tables. A visitor is known only by a random chat token and a nickname."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class ChatStatus(StrEnum):
+    WAITING = "waiting"  # in the queue of one region
+    ACTIVE = "active"  # claimed by one worker
+    ENDED = "ended"  # an active chat that ended
+    ABANDONED = "abandoned"  # left while waiting
+
+
+OPEN_STATUSES = (ChatStatus.WAITING, ChatStatus.ACTIVE)
+
+
+class Sender(StrEnum):
+    VISITOR = "visitor"
+    WORKER = "worker"
+
+
+class EndReason(StrEnum):
+    VISITOR = "visitor"  # "Chat beëindigen" or "Stop met wachten"
+    WORKER = "worker"
+    TIMEOUT = "timeout"  # the visitor had no pop-up open for the grace time
+    QUICK_EXIT = "quick_exit"  # "Verberg deze pagina"
 
 
 # All datetimes are aware UTC (clock.now()); SQLModel stores UTC and returns them aware.
@@ -59,7 +82,7 @@ class Chat(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(unique=True, index=True)  # random; lives only in the visitor's cookie
     region_code: str = Field(foreign_key="region.code", index=True)
-    status: str = Field(default="waiting", index=True)  # waiting|active|ended|abandoned
+    status: str = Field(default=ChatStatus.WAITING, index=True)  # a ChatStatus
     nickname: str
     age: int | None = None
     gender: str | None = None
@@ -68,9 +91,13 @@ class Chat(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     accepted_at: datetime | None = None
     ended_at: datetime | None = None
-    ended_by: str | None = None  # visitor|worker|timeout
+    ended_by: str | None = None  # an EndReason
     last_seq: int = 0
     visitor_sockets: int = 0  # open visitor WebSockets, across processes
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
 
 class Message(SQLModel, table=True):
@@ -79,6 +106,6 @@ class Message(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(foreign_key="chat.id", index=True)
     seq: int
-    sender: str  # visitor|worker
+    sender: str  # a Sender
     body: str
     created_at: datetime = Field(default_factory=utcnow)

@@ -2,11 +2,12 @@
 
 from flask import g, request
 
-# Pages may set g.frame_ancestors (the registered site origin), g.frame_src and g.style_src.
+# A page may set g.frame_ancestors: who may frame it (a widget page: the registered site).
+# Frames inside our pages are only ever our own (the transcript without JavaScript).
 _CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'{style_src}; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
-    "frame-src {frame_src}; frame-ancestors {frame_ancestors}"
+    "frame-src 'self'; frame-ancestors {frame_ancestors}"
 )
 
 
@@ -18,11 +19,7 @@ def init_app(app):
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault(
             "Content-Security-Policy",
-            _CSP.format(
-                frame_ancestors=g.get("frame_ancestors", "'none'"),
-                frame_src=g.get("frame_src", "'none'"),
-                style_src=" " + g.style_src if g.get("style_src") else "",
-            ),
+            _CSP.format(frame_ancestors=g.get("frame_ancestors", "'none'")),
         )
         if not request.path.startswith(("/w/static/", "/embed/v1/")):
             headers["Cache-Control"] = "no-store"

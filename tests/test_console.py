@@ -240,8 +240,9 @@ def test_worker_ends_the_chat_and_the_visitor_sees_the_closing_text(app, worker,
     assert (ended.status, ended.ended_by) == ("ended", "worker")
     console_page = text_of(worker.get(f"/console/chats/{chat_id}").text)
     assert "Deze chat is beëindigd." in console_page
-    assert "Beëindigd" in console_page
-    visitor_page = text_of(client.get(f"/w/{DEMO_SITE}").text)
+    assert "Beëindigd · je hebt de chat beëindigd" in console_page
+    # The visitor's page without JavaScript reloads itself with ?continued=1: it shows the end.
+    visitor_page = text_of(client.get(f"/w/{DEMO_SITE}?continued=1").text)
     assert "Het gesprek is beëindigd. Bedankt dat je met Veilig Thuis hebt gechat." in visitor_page
     worker.post(f"/console/chats/{chat_id}/send", data={"body": "Nog iets"})
     with app.app_context():

@@ -4,15 +4,18 @@ Every receive has a timeout, so a broken push fails the test instead of hanging 
 asserts on how long anything takes.
 """
 
+import html
 import re
 import threading
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 import websocket
 from werkzeug.serving import make_server
 
 from backend import chats
+from backend.models import EndReason
 from tests.helpers import COOKIE, DEMO_SITE, all_chats, log_in, start_chat, text_of
 
 RECEIVE_TIMEOUT = 10  # seconds; only a guard against hanging, never an assertion
@@ -53,6 +56,15 @@ def connect(server, path, client, origin=None, **options):
         ws.close()
 
 
+def socket_path(client) -> str:
+    """The visitor's socket address as the pop-up has it: with the chat's ticket in it."""
+    page = client.get(f"/w/{DEMO_SITE}").text
+    found = re.search(r'ws-connect="([^"]+)"', page)
+    assert found, "the pop-up opens no socket"
+    address = urlsplit(html.unescape(found.group(1)))
+    return f"{address.path}?{address.query}"
+
+
 def receive(ws) -> str:
     frame = ws.recv()
     assert isinstance(frame, str) and frame, "the server closed the socket"
@@ -83,10 +95,14 @@ def seqs(frame: str) -> list[int]:
 
 @pytest.fixture
 def visitor(app):
-    """A visitor who has started a chat in the demo region; `visitor.chat_id` is theirs."""
+    """A visitor who has started a chat in the demo region; `visitor.chat_id` is theirs.
+
+    `visitor.socket` is the address of their pop-up's WebSocket, ticket included.
+    """
     client = app.test_client()
     assert start_chat(client, nickname="Mila").status_code == 303
     client.chat_id = all_chats(app)[-1].id
+    client.socket = socket_path(client)
     return client
 
 
@@ -101,7 +117,7 @@ def worker_says(app, chat_id, body):
 
 
 def test_on_connect_the_visitor_gets_the_place_in_the_queue(server, visitor):
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         snapshot = receive(ws)
     page = text_of(snapshot)
     assert "Je bent nummer 1" in page
@@ -113,7 +129,7 @@ def test_on_connect_the_visitor_gets_the_place_in_the_queue(server, visitor):
 def test_the_place_in_the_queue_moves_up_live(app, server, visitor):
     second = app.test_client()
     start_chat(second, nickname="Bo")
-    with connect(server, f"/w/{DEMO_SITE}/ws", second) as ws:
+    with connect(server, socket_path(second), second) as ws:
         assert "Je bent nummer 2" in text_of(receive(ws))
         accept(app, visitor.chat_id)
         update = receive_until(ws, "Je bent nummer 1")
@@ -121,7 +137,7 @@ def test_the_place_in_the_queue_moves_up_live(app, server, visitor):
 
 
 def test_accepting_tells_the_visitor_who_they_chat_with(app, server, visitor):
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         receive(ws)
         accept(app, visitor.chat_id)
         frame = receive_until(ws, "Je chat met")
@@ -131,7 +147,7 @@ def test_accepting_tells_the_visitor_who_they_chat_with(app, server, visitor):
 
 def test_a_workers_message_arrives_as_a_fragment_appended_to_the_messages(app, server, visitor):
     accept(app, visitor.chat_id)
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         receive(ws)
         worker_says(app, visitor.chat_id, "Hoi Mila, ik ben Sanne")
         frame = receive_until(ws, "Hoi Mila, ik ben Sanne")
@@ -142,7 +158,7 @@ def test_a_workers_message_arrives_as_a_fragment_appended_to_the_messages(app, s
 
 def test_the_visitors_own_message_comes_back_over_the_socket(app, server, visitor):
     accept(app, visitor.chat_id)
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         receive(ws)
         visitor.post(
             f"/w/{DEMO_SITE}/send", data={"body": "<b>hallo</b>"}, headers={"HX-Request": "true"}
@@ -154,7 +170,7 @@ def test_the_visitors_own_message_comes_back_over_the_socket(app, server, visito
 
 def test_after_a_reconnect_every_message_comes_once_in_order(app, server, visitor):
     accept(app, visitor.chat_id)
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         receive(ws)
         for n in (1, 2, 3):
             worker_says(app, visitor.chat_id, f"bericht {n}")
@@ -162,7 +178,7 @@ def test_after_a_reconnect_every_message_comes_once_in_order(app, server, visito
     # Missed while away (the pop-up reloading on another page of the host site).
     worker_says(app, visitor.chat_id, "bericht 4")
     worker_says(app, visitor.chat_id, "bericht 5")
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         snapshot = receive(ws)
         assert seqs(snapshot) == [1, 2, 3, 4, 5]
         bodies = re.findall(r'<p class="vt-msg-body">(.*?)</p>', snapshot)
@@ -175,8 +191,8 @@ def test_after_a_reconnect_every_message_comes_once_in_order(app, server, visito
 def test_two_open_pop_ups_of_one_visitor_both_get_each_message_once(app, server, visitor):
     accept(app, visitor.chat_id)
     with (
-        connect(server, f"/w/{DEMO_SITE}/ws", visitor) as first,
-        connect(server, f"/w/{DEMO_SITE}/ws", visitor) as second,
+        connect(server, visitor.socket, visitor) as first,
+        connect(server, visitor.socket, visitor) as second,
     ):
         receive(first)
         receive(second)
@@ -192,38 +208,47 @@ def test_two_open_pop_ups_of_one_visitor_both_get_each_message_once(app, server,
 def test_a_socket_from_another_origin_is_refused(app, server, visitor):
     accept(app, visitor.chat_id)
     worker_says(app, visitor.chat_id, "geheim")
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor, origin="https://evil.example") as ws:
+    with connect(server, visitor.socket, visitor, origin="https://evil.example") as ws:
         assert receive_close(ws) == 1008
 
 
 def test_a_socket_without_origin_is_refused(server, visitor):
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor, suppress_origin=True) as ws:
+    with connect(server, visitor.socket, visitor, suppress_origin=True) as ws:
         assert receive_close(ws) == 1008
 
 
-def test_a_socket_without_a_chat_is_closed(app, server):
-    stranger = app.test_client()
-    with connect(server, f"/w/{DEMO_SITE}/ws", stranger) as ws:
-        assert receive_close(ws) == 1000
+@pytest.mark.parametrize("ticket", ["", "?t=", "?t=forged.ticket"])
+def test_a_socket_without_a_valid_ticket_is_refused(app, server, visitor, ticket):
+    # The session cookie alone opens nothing: the socket is named by the page's ticket.
+    with connect(server, f"/w/{DEMO_SITE}/ws{ticket}", visitor) as ws:
+        assert receive_close(ws) == 1008
+
+
+def test_an_exit_ticket_does_not_open_the_socket(app, server, visitor):
+    page = visitor.get(f"/w/{DEMO_SITE}").text
+    exit_ticket = re.search(r'ping="[^"]*\?t=([^"]+)"', page).group(1)
+    with connect(server, f"/w/{DEMO_SITE}/ws?t={exit_ticket}", visitor) as ws:
+        assert receive_close(ws) == 1008
 
 
 def test_when_the_worker_ends_the_visitor_gets_the_closing_text_and_the_socket_closes(
     app, server, visitor
 ):
     accept(app, visitor.chat_id)
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         receive(ws)
         with app.app_context():
-            assert chats.end(visitor.chat_id, "worker")
+            assert chats.end(visitor.chat_id, EndReason.WORKER)
         frame = receive_until(ws, "Het gesprek is beëindigd.")
         assert "0800 2000" in text_of(frame) and "112" in text_of(frame)
         assert receive_close(ws) == 1000
 
 
-def test_an_ended_chat_gets_no_live_socket(app, server, visitor):
+def test_a_socket_reopened_after_the_end_shows_the_end_and_closes(app, server, visitor):
     with app.app_context():
-        chats.end(visitor.chat_id, "visitor")
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        chats.end(visitor.chat_id, EndReason.VISITOR)
+    with connect(server, visitor.socket, visitor) as ws:
+        assert "Het gesprek is beëindigd." in text_of(receive(ws))
         assert receive_close(ws) == 1000
 
 
@@ -258,7 +283,7 @@ def test_the_console_sees_a_waiting_visitor_who_closes_the_pop_up_leave(app, ser
     start_chat(visitor, nickname="Mila")
     with connect(server, "/console/ws", worker) as console:
         assert "Mila" in text_of(receive(console))
-        with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+        with connect(server, socket_path(visitor), visitor) as ws:
             receive(ws)
         receive_until(console, "Er wacht niemand.")
     (chat,) = all_chats(app)
@@ -296,9 +321,9 @@ def test_a_worker_cannot_listen_to_a_colleagues_chat(app, server, visitor):
 def test_pushed_message_boxes_keep_what_is_being_typed(app, server, worker, visitor):
     # Every (re)connect sends the message box again; hx-preserve keeps the typed text.
     worker.post(f"/console/chats/{visitor.chat_id}/accept")
-    with connect(server, f"/w/{DEMO_SITE}/ws", visitor) as ws:
+    with connect(server, visitor.socket, visitor) as ws:
         snapshot = receive(ws)
-    assert re.search(r'<textarea id="vt-body-input"[^>]*hx-preserve="true"', snapshot)
+    assert re.search(r'<textarea[^>]*hx-preserve="true"[^>]*id="body"', snapshot)
     with connect(server, f"/console/ws?chat={visitor.chat_id}", worker) as ws:
         snapshot = receive(ws)
     assert re.search(r'<textarea id="console-body"[^>]*hx-preserve="true"', snapshot)
@@ -314,3 +339,81 @@ def test_after_sending_the_message_box_comes_back_empty(app, server, worker, vis
         box = client.post(url, data={"body": "Hallo"}, headers={"HX-Request": "true"}).text
         assert "<textarea" in box and "hx-preserve" not in box
         assert re.search(r"<textarea[^>]*>\s*</textarea>", box)
+
+
+def announced(frame: str) -> str | None:
+    """The words a frame gives the pop-up's live region, or None when it gives none."""
+    found = re.search(r'<div id="vt-announce" hx-swap-oob="innerHTML">(.*?)</div>', frame, re.S)
+    return text_of(found.group(1)) if found else None
+
+
+def test_an_unchanged_place_in_the_queue_is_not_pushed_again(app, server, visitor):
+    with connect(server, visitor.socket, visitor) as ws:
+        assert "Je bent nummer 1" in text_of(receive(ws))
+        # Someone joins behind: the queue changed, this visitor's place did not.
+        start_chat(app.test_client(), nickname="Bo")
+        accept(app, visitor.chat_id)
+        # The next frame this visitor gets is the acceptance, not place 1 once more.
+        frame = receive(ws)
+    assert "Je chat met Sanne" in text_of(frame)
+    assert 'id="vt-queue"' not in frame
+
+
+def test_a_new_place_is_said_once_in_the_live_region(app, server, visitor):
+    second = app.test_client()
+    start_chat(second, nickname="Bo")
+    with connect(server, socket_path(second), second) as ws:
+        snapshot = receive(ws)
+        assert announced(snapshot) is None  # a (re)connect says nothing new
+        accept(app, visitor.chat_id)
+        frame = receive_until(ws, "Je bent nummer 1")
+    assert announced(frame) == "Je bent nummer 1"
+
+
+def test_the_live_region_hears_the_worker_and_never_the_visitors_own_words(app, server, visitor):
+    with connect(server, visitor.socket, visitor) as ws:
+        receive(ws)
+        accept(app, visitor.chat_id)
+        taken = receive_until(ws, "Je chat met")
+        assert announced(taken) == "Je chat nu met Sanne."
+        visitor.post(
+            f"/w/{DEMO_SITE}/send", data={"body": "Hallo?"}, headers={"HX-Request": "true"}
+        )
+        own = receive_until(ws, "Hallo?")
+        assert announced(own) is None
+        worker_says(app, visitor.chat_id, "Hoi Mila")
+        reply = receive_until(ws, "Hoi Mila")
+        assert announced(reply) == "Sanne: Hoi Mila"
+        with app.app_context():
+            chats.end(visitor.chat_id, EndReason.WORKER)
+        ended = receive_until(ws, "Het gesprek is beëindigd.")
+    assert announced(ended).startswith("Het gesprek is beëindigd.")
+    assert "0800 2000" in announced(ended) and "112" in announced(ended)
+
+
+def test_a_pushed_change_of_state_takes_the_focus_to_the_heading(app, server, visitor):
+    with connect(server, visitor.socket, visitor) as ws:
+        snapshot = receive(ws)
+        accept(app, visitor.chat_id)
+        taken = receive_until(ws, "Je chat met")
+    heading = re.compile(r'<h1 id="vt-heading"[^>]*\bautofocus\b')
+    assert not heading.search(snapshot)  # connecting does not move the focus
+    assert heading.search(taken)
+
+
+def test_a_quick_exit_in_another_tab_empties_this_pop_up_too(app, server, visitor):
+    accept(app, visitor.chat_id)
+    worker_says(app, visitor.chat_id, "Vertrouwelijk")
+    page = visitor.get(f"/w/{DEMO_SITE}").text
+    leave = html.unescape(re.search(r'ping="([^"]+)"', page).group(1))
+    with connect(server, visitor.socket, visitor) as ws:
+        assert "Vertrouwelijk" in receive(ws)
+        app.test_client().post(leave)  # the ping: no cookie of ours needed, only the ticket
+        frame = receive_until(ws, "Start de chat")
+        assert "Vertrouwelijk" not in frame and "Mila" not in frame
+        assert receive_close(ws) == 1000
+    # The page's socket address now leads to an empty pop-up as well.
+    with connect(server, visitor.socket, visitor) as ws:
+        frame = receive(ws)
+        assert "Start de chat" in text_of(frame) and "Vertrouwelijk" not in frame
+        assert receive_close(ws) == 1000

@@ -126,7 +126,7 @@ def test_rendered_pages_carry_no_inline_script(app):
 
 
 def test_csp_has_no_unsafe_exception(client):
-    for path in (f"/w/{DEMO_SITE}", "/console/login", f"/demo/{DEMO_SITE}"):
+    for path in (f"/w/{DEMO_SITE}", f"/w/{DEMO_SITE}/transcript", "/console/login"):
         csp = client.get(path).headers["Content-Security-Policy"]
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, path
         assert "script-src 'self';" in csp, path

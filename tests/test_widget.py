@@ -437,7 +437,8 @@ def test_confirming_ends_the_chat_and_shows_the_phone_numbers(app, client):
     with app.app_context():
         ended = chats.get(chat.id)
     assert (ended.status, ended.ended_by) == ("ended", "visitor")
-    page = text_of(client.get(f"/w/{DEMO_SITE}").text)
+    assert response.headers["Location"] == f"/w/{DEMO_SITE}?continued=1"
+    page = text_of(client.get(response.headers["Location"]).text)
     assert "Het gesprek is beëindigd. Bedankt dat je met Veilig Thuis hebt gechat." in page
     assert (
         "Je kunt ons dag en nacht gratis bellen op 0800 2000. Ben je nu in gevaar? Bel 112." in page
@@ -451,7 +452,7 @@ def test_no_going_back_gives_the_message_box_again(app, client):
     accept_as(app, chat.id)
     client.get(f"/w/{DEMO_SITE}/end")
     html = client.get(f"/w/{DEMO_SITE}/composer", headers={"HX-Request": "true"}).text
-    assert '<textarea id="vt-body-input" name="body"' in html
+    assert re.search(r'<textarea[^>]*\bautofocus\b[^>]*name="body"', html)
     with app.app_context():
         assert chats.get(chat.id).status == "active"
 
@@ -514,7 +515,7 @@ def test_htmx_start_returns_the_chat_panel_in_place(app, client):
     assert response.status_code == 200
     assert "<html" not in response.text
     assert "Je bent nummer 2" in text_of(response.text)
-    assert f'ws-connect="wss://localhost/w/{DEMO_SITE}/ws"' in response.text
+    assert f'ws-connect="wss://localhost/w/{DEMO_SITE}/ws?t=' in response.text
 
 
 def test_htmx_form_errors_come_back_as_the_form_panel(client):
@@ -602,7 +603,7 @@ def test_behind_a_tls_proxy_the_socket_address_is_wss_and_public(make_app):
     data = {"nickname": "Mila", "region": "DEMO", "csrf_token": token}
     assert client.post(f"/w/{DEMO_SITE}/start", data=data, **proxied).status_code == 303
     page = client.get(f"/w/{DEMO_SITE}", **proxied).text
-    assert 'ws-connect="wss://chat.example/w/demo-utrecht/ws"' in page
+    assert 'ws-connect="wss://chat.example/w/demo-utrecht/ws?t=' in page
 
 
 @pytest.mark.parametrize("path", [f"/w/{DEMO_SITE}", "/console/login"])

@@ -1,0 +1,131 @@
+"""What the pop-up's views share: the site, the visitor's chat, and each panel's context."""
+
+from flask import abort, g, render_template, request, session, url_for
+from flask_babel import ngettext
+from wtforms.fields.choices import SelectChoice
+
+from backend import chats, db, regions
+from backend.forms import ConfirmForm, MessageForm, StartForm
+from backend.models import Chat, Site, Worker
+from backend.visitor import tickets
+
+
+def site_or_404(site_key: str) -> Site:
+    """The registered site, which may frame the pop-up; 404 for an unknown key."""
+    with db.session() as s:
+        site = s.get(Site, site_key)
+    if site is None:
+        abort(404)
+    g.frame_ancestors = site.origin
+    return site
+
+
+def current_chat() -> Chat | None:
+    return chats.by_token(session.get("chat"))
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def panel(template: str, **context) -> str:
+    """A panel partial alone for htmx; inside the whole page otherwise (one view, both).
+
+    A panel that htmx swaps in takes the focus to its heading (`swapped`), and brings the
+    safety bar along, whose quick exit must name the chat now on screen.
+    """
+    if is_htmx():
+        context.setdefault("swapped", True)
+        return render_template(template, **context) + render_template(
+            "widget/_safety.html", oob=True, **context
+        )
+    return render_template("widget/page.html", panel=template, **context)
+
+
+def exit_url(site: Site, chat: Chat | None) -> str:
+    """Where the quick exit tells us, with a ticket when there is a chat to forget."""
+    ticket = tickets.issue(tickets.QUICK_EXIT, chat.token) if chat is not None else None
+    return url_for("widget.quick_exit", site_key=site.key, t=ticket)
+
+
+def socket_url(site: Site, chat: Chat) -> str:
+    ticket = tickets.issue(tickets.SOCKET, chat.token)
+    return url_for("widget.live", site_key=site.key, t=ticket)
+
+
+def retention_period(hours: int) -> str:
+    """How long transcripts are kept, in words: whole days when it is whole days."""
+    if hours % 24 == 0:
+        return ngettext("%(num)s day", "%(num)s days", hours // 24)
+    return ngettext("%(num)s hour", "%(num)s hours", hours)
+
+
+def status_context(site: Site) -> dict:
+    region = regions.get(site.region_code)
+    return {"site": site, "region": region, "status": regions.status(region)}
+
+
+def chat_context(site: Site, chat: Chat, **extra) -> dict:
+    with db.session() as s:
+        worker = s.get(Worker, chat.worker_id) if chat.worker_id else None
+    context = {
+        "site": site,
+        "chat": chat,
+        "region": regions.get(chat.region_code),
+        "worker": worker,
+        "messages": chats.messages(chat.id),
+        "position": chats.position(chat),
+        "form": MessageForm(formdata=None),
+        "confirm": ConfirmForm(formdata=None),
+    }
+    context.update(extra)
+    return context
+
+
+def composer_part(site: Site, chat: Chat, **extra) -> str:
+    """The message box for htmx; without htmx, the whole chat around it.
+
+    The box alone is answered on every message sent: it needs no transcript or queue place.
+    """
+    if is_htmx():
+        context = {
+            "site": site,
+            "chat": chat,
+            "form": MessageForm(formdata=None),
+            "confirm": ConfirmForm(formdata=None),
+            **extra,
+        }
+        return render_template("widget/_composer.html", **context)
+    return render_template(
+        "widget/page.html", panel="widget/_chat.html", **chat_context(site, chat, **extra)
+    )
+
+
+def start_form(site: Site, fresh: bool = False) -> StartForm:
+    """The start form with the regions this site offers; a new one has the site's region."""
+    form = StartForm(formdata=None) if fresh else StartForm()
+    form.region.choices = [
+        SelectChoice(r.code, r.name) for r in regions.all_regions(include_demo=site.is_demo)
+    ]
+    if fresh or not form.is_submitted():
+        form.region.data = site.region_code
+    return form
+
+
+def field_attrs(field, hint: bool = False, focus: bool = False, preserve: bool = False) -> dict:
+    """A field's state as attributes: invalid or not, what describes it, focus, kept on push.
+
+    An attribute that does not apply is left out, never written as "None". `maxlength` and
+    `required` come from the field's validators (WTForms renders their flags).
+    """
+    attrs = {"aria-invalid": "true" if field.errors else "false"}
+    described = [f"{field.id}-hint"] if hint else []
+    if field.errors:
+        described.append(f"{field.id}-error")
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if focus:
+        attrs["autofocus"] = True
+    if preserve:
+        attrs["hx-preserve"] = "true"
+    return attrs

@@ -1,0 +1,139 @@
+"""The visitor's WebSocket: queue place, messages and state, pushed as fragments to swap by id.
+
+What a screen reader hears goes to one live region, `#vt-announce`, and only when there is
+something new to say: a new place in the queue, "you are chatting with …", a message from
+the worker (never the visitor's own), and the end.
+"""
+
+import threading
+
+from flask import current_app, render_template, request
+
+from backend import chats, db
+from backend.hub import chat_topic
+from backend.models import EndReason, Sender, Site, Worker
+from backend.sockets import Connection, same_origin, sock
+from backend.visitor import bp, tickets
+from backend.visitor.render import chat_context, status_context
+
+
+class VisitorStream:
+    """Turns hub events into the HTML fragments the visitor's pop-up swaps in by id."""
+
+    def __init__(self, site: Site, chat_id: int):
+        self.site, self.chat_id, self.last_seq = site, chat_id, 0
+        self.position: int | None = None  # the place the pop-up shows now
+        self.worker: Worker | None = None  # whose name the visitor's messages answer to
+        self.connection: Connection | None = None
+
+    def snapshot(self, changed: bool = False) -> str:
+        """The live part from the database: sent on every (re)connect and state change.
+
+        `changed` is a change of state the visitor should hear and see: the heading gets the
+        focus and the live region says what happened.
+        """
+        chat = chats.get(self.chat_id)
+        if chat is None or chat.ended_by == EndReason.QUICK_EXIT:
+            # Left by quick exit (perhaps in another tab): nothing of the chat may stay.
+            self._close()
+            return fresh_popup(self.site)
+        context = chat_context(self.site, chat, pushed=True, swapped=changed)
+        self.worker = context["worker"]
+        self.last_seq = context["messages"][-1].seq if context["messages"] else 0
+        self.position = context["position"]
+        if not chat.is_open:
+            self._close()
+        html = render_template("widget/_live_parts.html", **context)
+        if changed:
+            html += announce(render_template("widget/_state_words.html", **context))
+        return html
+
+    def render(self, event: dict) -> str | None:
+        kind = event.get("type")
+        if kind == "message":
+            return self._messages(event)
+        if kind == "position" and event["position"] != self.position:
+            self.position = event["position"]
+            place = render_template("widget/_queue.html", position=self.position)
+            return place + announce(render_template("widget/_queue_words.html", **event))
+        if kind == "state":
+            return self.snapshot(changed=True)
+        return None
+
+    def _messages(self, event: dict) -> str | None:
+        # Read from the database: what was missed comes too, once and in order.
+        if event.get("seq", 0) <= self.last_seq:
+            return None
+        fresh = chats.messages(self.chat_id, after_seq=self.last_seq)
+        if not fresh:
+            return None
+        self.last_seq = fresh[-1].seq
+        if self.worker is None:  # taken before this socket saw the state change
+            self.worker = chat_context(self.site, chats.get(self.chat_id))["worker"]
+        html = render_template("widget/_append_messages.html", messages=fresh, worker=self.worker)
+        from_worker = [m for m in fresh if m.sender == Sender.WORKER]
+        if from_worker:
+            words = render_template(
+                "widget/_message_words.html", messages=from_worker, worker=self.worker
+            )
+            html += announce(words)
+        return html
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            self.connection.close_soon()
+
+
+def announce(words: str) -> str:
+    """The new text of the pop-up's one live region."""
+    return render_template("widget/_announce.html", words=words.strip())
+
+
+def fresh_popup(site: Site) -> str:
+    """A pop-up with nothing from before: the open-or-closed panel and a bare quick exit."""
+    context = status_context(site)
+    return render_template("widget/_status.html", **context) + render_template(
+        "widget/_safety.html", oob=True, **context
+    )
+
+
+@sock.route("/<site_key>/ws", bp=bp)
+def live(ws, site_key):
+    """The visitor's live channel, named by the chat's socket ticket (no cookie needed)."""
+    with db.session() as s:
+        site = s.get(Site, site_key)
+    token = tickets.redeem(tickets.SOCKET, request.args.get("t"))
+    if site is None or token is None or not same_origin():
+        ws.close(reason=1008, message="refused")
+        return
+    chat = chats.by_token(token)
+    if chat is None:
+        # The chat was forgotten by a quick exit: whatever the page still shows must go.
+        ws.send(fresh_popup(site))
+        ws.close(reason=1000)
+        return
+    stream = VisitorStream(site, chat.id)
+    connection = Connection(ws, stream.render)
+    stream.connection = connection
+    opened = chat.is_open
+    if opened:
+        chats.visitor_socket(chat.id, +1)
+    try:
+        connection.serve([chat_topic(chat.id)], first=stream.snapshot)
+    finally:
+        if opened:
+            chats.visitor_socket(chat.id, -1)
+            _check_presence_later(chat.id)
+
+
+def _check_presence_later(chat_id: int) -> None:
+    """A reload reconnects within a second; a visitor who closed the page does not."""
+    app = current_app._get_current_object()
+
+    def check():
+        with app.app_context():
+            chats.abandon_if_gone(chat_id)
+
+    timer = threading.Timer(app.config["WAITING_GRACE_SECONDS"], check)
+    timer.daemon = True
+    timer.start()

@@ -1,0 +1,231 @@
+"""The pop-up's pages: open or closed, the form, the chat, its end, and the words about data."""
+
+import re
+
+from flask import (
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from backend import chats, regions
+from backend.forms import ConfirmForm, MessageForm, StartForm
+from backend.models import ChatStatus, EndReason, Sender, Site
+from backend.visitor import bp
+from backend.visitor.render import (
+    chat_context,
+    composer_part,
+    current_chat,
+    is_htmx,
+    panel,
+    retention_period,
+    site_or_404,
+    start_form,
+    status_context,
+)
+
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+# Without JavaScript the pop-up reloads itself while the visitor waits or chats.
+NOSCRIPT_REFRESH_SECONDS = 5
+
+
+def page_url(site: Site, continued: bool = False) -> str:
+    """The pop-up; `continued` marks a load that goes on with the same page view (no htmx)."""
+    return url_for("widget.page", site_key=site.key, continued=1 if continued else None)
+
+
+@bp.get("/<site_key>")
+def page(site_key):
+    """The pop-up: the visitor's open chat if there is one, else whether the chat is open."""
+    site = site_or_404(site_key)
+    chat = current_chat()
+    if chat is not None and not chat.is_open:
+        # An ended chat is shown once, in the page view where it ended; never on a later load.
+        session.pop("chat", None)
+        if request.args.get("continued") and not is_htmx():
+            return panel("widget/_chat.html", **chat_context(site, chat))
+        chat = None
+    if chat is not None:
+        return panel(
+            "widget/_chat.html", **noscript_refresh(site, chat), **chat_context(site, chat)
+        )
+    return panel("widget/_status.html", **status_context(site))
+
+
+@bp.get("/<site_key>/theme.css")
+def theme(site_key):
+    """The site's design tokens as CSS custom properties; never raw CSS from anywhere."""
+    site = site_or_404(site_key)
+    accent = site.accent if HEX_COLOUR.fullmatch(site.accent or "") else "#7a1f5c"
+    css = render_template("widget/theme.css", accent=accent)
+    return css, 200, {"Content-Type": "text/css; charset=utf-8", "Cache-Control": "no-cache"}
+
+
+@bp.route("/<site_key>/start", methods=["GET", "POST"])
+def start(site_key):
+    """The anonymous form; a valid one puts the visitor in the queue of their region."""
+    site = site_or_404(site_key)
+    chat = current_chat()
+    if chat is not None and chat.is_open:
+        return redirect(page_url(site), 303)
+    form = start_form(site)
+    if form.validate_on_submit():
+        region = _chosen_region(form, site)
+        if region is not None and form.role.data == "professional":
+            return panel("widget/_professional.html", site=site)
+        if region is not None and not regions.status(region).is_open:
+            form.region.errors.append(
+                _(
+                    "The chat of %(region)s is closed now. You can call 0800 2000 day and night.",
+                    region=region.name,
+                )
+            )
+        elif region is not None:
+            chat = chats.create(
+                region.code,
+                form.nickname.data,
+                form.age_value,
+                form.gender.data or None,
+                form.role.data or None,
+            )
+            session["chat"] = chat.token
+            if is_htmx():
+                return panel("widget/_chat.html", **chat_context(site, chat))
+            return redirect(page_url(site), 303)
+    return panel("widget/_form.html", site=site, form=form, **retention())
+
+
+def retention() -> dict:
+    return {"retention": retention_period(current_app.config["TRANSCRIPT_RETENTION_HOURS"])}
+
+
+def noscript_refresh(site: Site, chat) -> dict:
+    """Without JavaScript a waiting visitor's page reloads itself to show the new place."""
+    if chat.status != ChatStatus.WAITING:
+        return {}
+    return {"refresh_url": page_url(site, continued=True), "refresh": NOSCRIPT_REFRESH_SECONDS}
+
+
+@bp.get("/<site_key>/privacy")
+def privacy(site_key):
+    """In plain words: what is kept of a chat, for how long, who reads it, what is never kept."""
+    site = site_or_404(site_key)
+    return panel("widget/_privacy.html", site=site, **retention())
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error):
+    """A post without a valid token (its session was lost): the start form, saying so.
+
+    Answered inside the pop-up like any page of it, never as a bare 400 the frame cannot show.
+    """
+    site = site_or_404(request.view_args["site_key"])
+    form = start_form(site, fresh=True)
+    form.csrf_token.errors = [error.description]
+    response = make_response(panel("widget/_form.html", site=site, form=form, **retention()))
+    response.headers["HX-Retarget"] = "#vt-panel"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _chosen_region(form: StartForm, site: Site):
+    """The region of the postcode when one is given (the digits are not kept), else the list."""
+    postcode = (form.postcode.data or "").strip()
+    if postcode:
+        region = regions.by_postcode(postcode)
+        if region is None:
+            form.postcode.errors.append(
+                _("We do not know this postcode. Choose your region from the list instead.")
+            )
+        return region
+    region = regions.get(form.region.data or "")
+    if region is None or (region.is_demo and not site.is_demo):
+        form.region.errors.append(_("Choose a region from the list."))
+        return None
+    return region
+
+
+def _chat_or_page(site: Site):
+    chat = current_chat()
+    if chat is None:
+        abort(redirect(page_url(site), 303))
+    return chat
+
+
+@bp.post("/<site_key>/send")
+def send(site_key):
+    """Store the visitor's message; it reaches both sides over their WebSockets."""
+    site = site_or_404(site_key)
+    chat = _chat_or_page(site)
+    form = MessageForm()
+    if form.validate_on_submit():
+        if chats.add_message(chat.id, Sender.VISITOR, form.body.data) is None:
+            form.body.errors.append(_("This conversation is no longer open."))
+        else:
+            if not is_htmx():
+                return redirect(page_url(site), 303)
+            form = MessageForm(formdata=None)
+    chat = chats.get(chat.id)
+    return composer_part(site, chat, form=form, focus_box=True)
+
+
+@bp.get("/<site_key>/composer")
+def composer(site_key):
+    """The message box again, after 'no, go back' on the end question."""
+    site = site_or_404(site_key)
+    chat = _chat_or_page(site)
+    return composer_part(site, chat, focus_box=True)
+
+
+@bp.route("/<site_key>/end", methods=["GET", "POST"])
+def end(site_key):
+    """Ask first, then end the chat (or leave the queue): one wrong tap never ends it."""
+    site = site_or_404(site_key)
+    chat = _chat_or_page(site)
+    confirm = ConfirmForm()
+    if request.method == "POST" and confirm.validate_on_submit():
+        chats.end(chat.id, EndReason.VISITOR)
+        if not is_htmx():
+            return redirect(page_url(site, continued=True), 303)
+        session.pop("chat", None)  # shown now, in this page view, and not again
+        return panel("widget/_chat.html", **chat_context(site, chats.get(chat.id)))
+    return composer_part(site, chat, confirming=True)
+
+
+@bp.post("/<site_key>/new")
+def new(site_key):
+    """Forget the ended chat in this browser and show the start again."""
+    site = site_or_404(site_key)
+    chat = current_chat()
+    if ConfirmForm().validate_on_submit() and (chat is None or not chat.is_open):
+        session.pop("chat", None)
+    if not is_htmx():
+        return redirect(page_url(site), 303)
+    return page(site_key)
+
+
+@bp.get("/<site_key>/transcript")
+def transcript(site_key):
+    """Without JavaScript: the conversation in a frame of its own that reloads itself.
+
+    The message box stays outside this frame, so what the visitor is typing is never lost.
+    """
+    site = site_or_404(site_key)
+    g.frame_ancestors = f"'self' {site.origin}"
+    chat = current_chat()
+    if chat is None:
+        return render_template("widget/transcript.html", site=site, chat=None)
+    return render_template(
+        "widget/transcript.html",
+        refresh=NOSCRIPT_REFRESH_SECONDS if chat.is_open else None,
+        continue_url=page_url(site, continued=True),
+        **chat_context(site, chat),
+    )
