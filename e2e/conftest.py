@@ -75,12 +75,20 @@ def clean_queue(app):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Chromium: Playwright's own build when installed, else Debian's."""
+    """Chromium: Playwright's own build when installed, else Debian's.
+
+    With the back/forward cache on, as in every visitor's browser (Playwright turns it off):
+    a page kept there must not bring a conversation back after the quick exit.
+    """
     bundled = None
     with sync_playwright() as p:
         if not Path(p.chromium.executable_path).exists():
             bundled = CHROMIUM
-        browser = p.chromium.launch(executable_path=bundled, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=bundled,
+            args=CHROMIUM_ARGS,
+            ignore_default_args=["--disable-back-forward-cache"],
+        )
         yield browser
         browser.close()
 

@@ -12,6 +12,9 @@ from e2e.harness import SCREENSHOTS, TIMEOUT_MS, Server
 LAUNCHER = "details.vtchat"
 IFRAME = "details.vtchat > iframe"
 SAFETY_TEXTS = ("Verberg deze pagina", "112", "0800 2000")
+# The phone links' names: the number with the words that say what it is for.
+EMERGENCY = "Nu in gevaar? Bel 112"
+HELPLINE = "Dag en nacht gratis: 0800 2000"
 
 
 # ---- the visitor, on the host page ------------------------------------------------------------

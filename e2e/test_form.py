@@ -50,7 +50,7 @@ def test_a_postcode_chooses_the_region(server, visitor, utrecht_open):
     flows.expect_open(popup)
     flows.open_form(popup)
     flows.submit_form(popup, "Mila", postcode="3511")
-    expect(popup.locator("#vt-header")).to_have_text(
+    expect(popup.locator("#vt-heading")).to_have_text(
         f"Je wacht op een medewerker van Veilig Thuis {utrecht_open.name}"
     )
     flows.expect_place(popup, 1)
