@@ -1,5 +1,6 @@
 """What visitors and workers do, through the UI only, in the product's own words (Dutch)."""
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -50,6 +51,51 @@ def widget_frame(page: Page) -> Frame:
     frame = page.locator(IFRAME).element_handle().content_frame()
     assert frame is not None
     return frame
+
+
+# What a person looking at the pop-up sees: its text and whatever is typed in its fields.
+VISIBLE = (
+    "[document.body.innerText,"
+    " ...Array.from(document.querySelectorAll('input, textarea'), field => field.value)]"
+    ".join('\\n')"
+)
+
+
+def popup_text(page: Page) -> str:
+    """The visible text of the pop-up's frame and its fields' values, also after a
+    back/forward-cache restore.
+
+    Playwright loses track of a cross-site frame that comes back from that cache, so this asks
+    Chromium itself (DevTools protocol) for the text of the one frame of the widget.
+    """
+    cdp = page.context.browser.new_browser_cdp_session()
+    try:
+        targets = cdp.send("Target.getTargets")["targetInfos"]
+        frames = [t for t in targets if t["type"] == "iframe" and "/w/" in t["url"]]
+        assert len(frames) == 1, f"expected one pop-up frame, found {frames}"
+        replies = {}
+        cdp.on(
+            "Target.receivedMessageFromTarget",
+            lambda event: replies.setdefault(event["sessionId"], json.loads(event["message"])),
+        )
+        session = cdp.send(
+            "Target.attachToTarget", {"targetId": frames[0]["targetId"], "flatten": False}
+        )["sessionId"]
+        question = {
+            "id": 1,
+            "method": "Runtime.evaluate",
+            "params": {"expression": VISIBLE, "returnByValue": True},
+        }
+        cdp.send(
+            "Target.sendMessageToTarget", {"sessionId": session, "message": json.dumps(question)}
+        )
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while session not in replies:
+            assert time.monotonic() < deadline, "the pop-up's frame did not answer"
+            page.wait_for_timeout(50)  # lets Playwright deliver the event
+        return replies[session]["result"]["result"]["value"]
+    finally:
+        cdp.detach()
 
 
 def mark_window(frame: Page | Frame) -> None:

@@ -93,3 +93,10 @@ def test_the_visitor_ends_the_chat_after_a_question_and_the_worker_sees_it(serve
     # The worker's console learns it live, and can no longer send.
     expect(worker.get_by_text("Deze chat is beëindigd.")).to_be_visible()
     expect(worker.get_by_label("Je bericht")).to_have_count(0)
+
+    # The end is shown once: the next page load is a fresh pop-up, with nothing from before.
+    visitor.reload()
+    popup = flows.open_popup(visitor)
+    flows.expect_open(popup)
+    expect(popup.get_by_text("Ik moet gaan.")).to_have_count(0)
+    expect(popup.locator("#vt-closing")).to_have_count(0)

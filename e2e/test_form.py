@@ -54,3 +54,12 @@ def test_a_postcode_chooses_the_region(server, visitor, utrecht_open):
         f"Je wacht op een medewerker van Veilig Thuis {utrecht_open.name}"
     )
     flows.expect_place(popup, 1)
+
+
+def test_an_empty_message_gets_our_dutch_words_not_the_browsers(server, visitor, worker):
+    popup = flows.in_conversation(visitor, worker, server, "Mila")
+    popup.get_by_role("button", name="Verstuur").click()
+    box = popup.get_by_label("Je bericht")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_accessible_description("Typ eerst een bericht.")
+    expect(flows.worker_messages(worker)).to_have_count(0)

@@ -98,23 +98,6 @@ def test_quick_exit_and_phone_numbers_are_visible_in_every_state(server, visitor
     assert seen == ["status", "form", "form with errors", "waiting", "chatting", "ended"]
 
 
-def test_quick_exit_leaves_the_host_page_in_the_top_window(app, server, visitor, worker):
-    neutral = app.config["QUICK_EXIT_URL"]
-    visitor.route(
-        lambda url: url.startswith(neutral),
-        lambda route: route.fulfill(
-            content_type="text/html", body="<!doctype html><title>Zoeken</title><p>Neutraal</p>"
-        ),
-    )
-    popup = flows.in_conversation(visitor, worker, server, "Mol")
-
-    popup.get_by_role("link", name="Verberg deze pagina").click()
-    expect(visitor).to_have_url(neutral)
-    expect(visitor.get_by_text("Neutraal")).to_be_visible()
-    expect(visitor.locator(flows.LAUNCHER)).to_have_count(0)
-    assert visitor.main_frame.child_frames == []
-
-
 @pytest.fixture
 def evil_registered_site(app):
     """A widget that http://evil.test may frame: it shows the framing itself works there."""

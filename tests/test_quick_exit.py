@@ -121,6 +121,8 @@ def test_htmx_swaps_in_an_empty_pop_up_before_the_page_goes(app, chatting):
     # The quick exit it brings along no longer names the forgotten chat.
     safety = re.search(r'<aside class="vt-safety"[^>]*hx-swap-oob="true".*?</aside>', answer, re.S)
     assert safety and "?t=" not in safety.group(0)
+    # The live region may still hold the worker's last words: it is emptied too.
+    assert '<div id="vt-announce" hx-swap-oob="innerHTML"></div>' in answer
 
 
 def test_without_a_chat_the_exit_forgets_the_session(client):

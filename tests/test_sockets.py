@@ -417,3 +417,23 @@ def test_a_quick_exit_in_another_tab_empties_this_pop_up_too(app, server, visito
         frame = receive(ws)
         assert "Start de chat" in text_of(frame) and "Vertrouwelijk" not in frame
         assert receive_close(ws) == 1000
+
+
+def test_forms_pushed_over_the_socket_carry_no_token_of_their_own(app, server, visitor):
+    # The socket may not know the page's session (a browser without our cookie): the panel's
+    # hx-headers carry the page's token instead, and htmx sends it with every form.
+    accept(app, visitor.chat_id)
+    with connect(server, visitor.socket, visitor) as ws:
+        snapshot = receive(ws)
+    assert 'name="body"' in snapshot
+    assert 'name="csrf_token"' not in snapshot
+    page = visitor.get(f"/w/{DEMO_SITE}", headers={"HX-Request": "true"}).text
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', html.unescape(page)).group(1)
+    sent = visitor.post(
+        f"/w/{DEMO_SITE}/send",
+        data={"body": "Met het token van het paneel", "csrf_token": ""},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert sent.status_code == 200
+    with app.app_context():
+        assert [m.body for m in chats.messages(visitor.chat_id)] == ["Met het token van het paneel"]

@@ -14,7 +14,7 @@ from flask import request, session
 from backend import chats
 from backend.extensions import csrf
 from backend.visitor import bp, tickets
-from backend.visitor.render import is_htmx, panel, site_or_404, status_context
+from backend.visitor.render import fresh_popup, is_htmx, site_or_404
 
 
 @bp.post("/<site_key>/exit")
@@ -27,5 +27,5 @@ def quick_exit(site_key):
         chats.quick_exit(token)
     session.clear()
     if is_htmx():
-        return panel("widget/_status.html", **status_context(site))
+        return fresh_popup(site)
     return "", 204

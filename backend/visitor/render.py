@@ -42,6 +42,20 @@ def panel(template: str, **context) -> str:
     return render_template("widget/page.html", panel=template, **context)
 
 
+def fresh_popup(site: Site) -> str:
+    """The pop-up with nothing from before, to swap in over whatever it showed.
+
+    The open-or-closed panel, a quick exit that names no chat, and an empty live region
+    (it may still hold the worker's last words).
+    """
+    context = status_context(site)
+    return (
+        render_template("widget/_status.html", swapped=True, **context)
+        + render_template("widget/_safety.html", oob=True, **context)
+        + render_template("widget/_announce.html", words="")
+    )
+
+
 def exit_url(site: Site, chat: Chat | None) -> str:
     """Where the quick exit tells us, with a ticket when there is a chat to forget."""
     ticket = tickets.issue(tickets.QUICK_EXIT, chat.token) if chat is not None else None

@@ -14,7 +14,7 @@ from backend.hub import chat_topic
 from backend.models import EndReason, Sender, Site, Worker
 from backend.sockets import Connection, same_origin, sock
 from backend.visitor import bp, tickets
-from backend.visitor.render import chat_context, status_context
+from backend.visitor.render import chat_context, fresh_popup
 
 
 class VisitorStream:
@@ -87,14 +87,6 @@ class VisitorStream:
 def announce(words: str) -> str:
     """The new text of the pop-up's one live region."""
     return render_template("widget/_announce.html", words=words.strip())
-
-
-def fresh_popup(site: Site) -> str:
-    """A pop-up with nothing from before: the open-or-closed panel and a bare quick exit."""
-    context = status_context(site)
-    return render_template("widget/_status.html", **context) + render_template(
-        "widget/_safety.html", oob=True, **context
-    )
 
 
 @sock.route("/<site_key>/ws", bp=bp)

@@ -1,0 +1,62 @@
+"""With JavaScript off, a visitor starts, waits, sees their place, chats and ends.
+
+The waiting page and the conversation's own frame reload themselves (<noscript> refresh);
+the message box stays outside that frame, so what is being typed is never lost.
+"""
+
+from playwright.sync_api import expect
+
+from e2e import flows
+
+TRANSCRIPT = "iframe.vt-transcript"
+
+
+def test_the_whole_chat_without_javascript(server, new_context, worker):
+    visitor = new_context(java_script_enabled=False).new_page()
+    popup = flows.open_host_page(visitor, server)  # <details> opens without script
+    flows.expect_open(popup)
+    popup.get_by_role("link", name="Start de chat").click()
+    flows.submit_form(popup, "Das")
+    flows.expect_place(popup, 1)
+
+    flows.log_in(worker, server)
+    flows.accept(worker, "Das")
+    # The waiting page reloads itself and then shows the chat.
+    flows.expect_chatting_with(popup, "Sanne")
+    transcript = popup.frame_locator(TRANSCRIPT)
+
+    flows.worker_send(worker, "Hoi Das, ik ben Sanne.")
+    expect(transcript.get_by_text("Hoi Das, ik ben Sanne.")).to_be_visible()
+
+    # Typed text outlives the transcript's reloads: wait for the next one, then check.
+    popup.get_by_label("Je bericht").fill("Ik wil iets vragen")
+    flows.worker_send(worker, "Neem je tijd.")
+    expect(transcript.get_by_text("Neem je tijd.")).to_be_visible()
+    expect(popup.get_by_label("Je bericht")).to_have_value("Ik wil iets vragen")
+    popup.get_by_role("button", name="Verstuur").click()
+    expect(transcript.get_by_text("Ik wil iets vragen")).to_be_visible()
+    expect(popup.get_by_label("Je bericht")).to_have_value("")
+    flows.expect_worker_history(
+        worker, ["Hoi Das, ik ben Sanne.", "Neem je tijd.", "Ik wil iets vragen"]
+    )
+
+    popup.get_by_role("link", name="Chat beëindigen").click()
+    popup.get_by_role("button", name="Ja, beëindig de chat").click()
+    flows.expect_ended(popup)
+    expect(worker.get_by_text("Deze chat is beëindigd.")).to_be_visible()
+
+
+def test_without_javascript_the_worker_ending_the_chat_shows_up(server, new_context, worker):
+    visitor = new_context(java_script_enabled=False).new_page()
+    popup = flows.open_host_page(visitor, server)
+    popup.get_by_role("link", name="Start de chat").click()
+    flows.submit_form(popup, "Uil")
+    flows.log_in(worker, server)
+    flows.accept(worker, "Uil")
+    flows.expect_chatting_with(popup, "Sanne")
+    flows.worker_end(worker)
+    transcript = popup.frame_locator(TRANSCRIPT)
+    expect(transcript.get_by_text("Het gesprek is beëindigd.")).to_be_visible()
+    transcript.get_by_role("link", name="Verder").click()
+    flows.expect_ended(popup)
+    expect(popup.get_by_label("Je bericht")).to_have_count(0)
