@@ -78,3 +78,14 @@ def all_chats(app) -> list[Chat]:
 
 def log_in(client, username="demo", password="demo"):
     return client.post("/console/login", data={"username": username, "password": password})
+
+
+def taken_chat(app, client, nickname="Mila", worker_id=1) -> int:
+    """Start a chat as this visitor and have the worker (Sanne by default) take it; its id."""
+    start_chat(client, nickname=nickname)
+    chat_id = all_chats(app)[-1].id
+    with app.app_context():
+        from backend import chats
+
+        assert chats.accept(chat_id, worker_id)
+    return chat_id

@@ -4,19 +4,17 @@ import pytest
 
 from backend import chats
 from backend.models import EndReason
-from tests.helpers import COOKIE, DEMO_SITE, all_chats, start_chat, text_of
+from tests.helpers import COOKIE, DEMO_SITE, start_chat, taken_chat, text_of
 
 CLOSING = "Het gesprek is beëindigd. Bedankt dat je met Veilig Thuis hebt gechat."
 
 
 @pytest.fixture
 def ended_by_worker(app, client):
-    start_chat(client, nickname="Mila")
-    (chat,) = all_chats(app)
+    chat_id = taken_chat(app, client)
     with app.app_context():
-        chats.accept(chat.id, 1)
-        chats.add_message(chat.id, "worker", "Fijn dat je schreef.")
-        chats.end(chat.id, EndReason.WORKER)
+        chats.add_message(chat_id, "worker", "Fijn dat je schreef.")
+        chats.end(chat_id, EndReason.WORKER)
     return client
 
 
@@ -36,10 +34,7 @@ def test_the_page_view_where_it_ended_shows_the_closing_words_once(ended_by_work
 
 
 def test_ending_with_htmx_shows_the_end_and_forgets_the_chat(app, client):
-    start_chat(client, nickname="Mila")
-    (chat,) = all_chats(app)
-    with app.app_context():
-        chats.accept(chat.id, 1)
+    taken_chat(app, client)
     ended = client.post(f"/w/{DEMO_SITE}/end", headers={"HX-Request": "true"})
     assert CLOSING in text_of(ended.text)
     assert "chat" not in session_keys(app, client)

@@ -6,7 +6,7 @@ import pytest
 
 from backend import chats
 from backend.models import EndReason
-from tests.helpers import DEMO_ORIGIN, DEMO_SITE, all_chats, start_chat, text_of
+from tests.helpers import DEMO_ORIGIN, DEMO_SITE, all_chats, start_chat, taken_chat, text_of
 
 
 def noscript_refresh(page: str) -> str | None:
@@ -19,12 +19,9 @@ def noscript_refresh(page: str) -> str | None:
 
 @pytest.fixture
 def chatting(app, client):
-    start_chat(client, nickname="Mila")
-    (chat,) = all_chats(app)
+    client.chat_id = taken_chat(app, client)
     with app.app_context():
-        chats.accept(chat.id, 1)
-        chats.add_message(chat.id, "worker", "Hoi Mila")
-    client.chat_id = chat.id
+        chats.add_message(client.chat_id, "worker", "Hoi Mila")
     return client
 
 
@@ -65,10 +62,7 @@ def test_an_ended_transcript_stops_and_leads_on_in_the_pop_up(app, chatting):
 
 
 def test_htmx_answers_never_carry_the_noscript_frame(app, client):
-    start_chat(client)
-    (chat,) = all_chats(app)
-    with app.app_context():
-        chats.accept(chat.id, 1)
+    taken_chat(app, client)
     for html in (
         client.get(f"/w/{DEMO_SITE}", headers={"HX-Request": "true"}).text,
         client.post(f"/w/{DEMO_SITE}/end", headers={"HX-Request": "true"}).text,
@@ -78,9 +72,8 @@ def test_htmx_answers_never_carry_the_noscript_frame(app, client):
 
 def test_without_javascript_the_whole_chat_works_by_posts_and_redirects(app, client):
     assert start_chat(client).headers["Location"] == f"/w/{DEMO_SITE}"
-    (chat,) = all_chats(app)
     with app.app_context():
-        chats.accept(chat.id, 1)
+        chats.accept(all_chats(app)[-1].id, 1)
     sent = client.post(f"/w/{DEMO_SITE}/send", data={"body": "Hallo"})
     assert sent.status_code == 303
     assert "Wil je de chat beëindigen?" in text_of(client.get(f"/w/{DEMO_SITE}/end").text)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from backend import chats
-from tests.helpers import COOKIE, DEMO_SITE, all_chats, log_in, start_chat, text_of
+from tests.helpers import COOKIE, DEMO_SITE, all_chats, log_in, start_chat, taken_chat, text_of
 
 NEUTRAL = "https://www.google.nl/"
 
@@ -22,13 +22,10 @@ def ping_url(page: str) -> str:
 @pytest.fixture
 def chatting(app, client):
     """A visitor whose chat the demo worker has taken, with one message each way."""
-    start_chat(client, nickname="Mila")
-    (chat,) = all_chats(app)
+    client.chat_id = taken_chat(app, client)
     with app.app_context():
-        assert chats.accept(chat.id, 1)
-        chats.add_message(chat.id, "worker", "Hoi Mila, ik ben Sanne.")
-        chats.add_message(chat.id, "visitor", "Mijn vader slaat.")
-    client.chat_id = chat.id
+        chats.add_message(client.chat_id, "worker", "Hoi Mila, ik ben Sanne.")
+        chats.add_message(client.chat_id, "visitor", "Mijn vader slaat.")
     return client
 
 
