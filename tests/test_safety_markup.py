@@ -18,6 +18,7 @@ def every_state(app, client):
     pages = [("status", client.get(f"/w/{DEMO_SITE}").text)]
     pages.append(("form", client.get(f"/w/{DEMO_SITE}/start").text))
     pages.append(("form with errors", start_chat(client, nickname="", age="x").text))
+    pages.append(("form expired", start_chat(client, csrf_token="").text))
     pages.append(("privacy", client.get(f"/w/{DEMO_SITE}/privacy").text))
     pages.append(("professional", start_chat(client, role="professional").text))
     start_chat(client, nickname="Mila")
@@ -108,3 +109,10 @@ def test_the_form_says_what_is_kept_and_for_how_long(make_app):
 def test_the_start_panel_has_one_line_for_shared_devices(client):
     page = text_of(client.get(f"/w/{DEMO_SITE}").text)
     assert "Deel je deze telefoon of computer? Open deze website dan in een privévenster." in page
+
+
+def test_an_expired_form_says_so_by_taking_the_focus(client):
+    page = start_chat(client, csrf_token="", nickname="Mila").text
+    notice = re.search(r'<p class="vt-error" id="vt-form-expired"[^>]*>', page).group(0)
+    assert "autofocus" in notice and 'tabindex="-1"' in notice
+    assert not re.search(r"<h1[^>]*autofocus", page)
