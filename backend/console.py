@@ -156,7 +156,7 @@ def send(chat_id):
             form = MessageForm(formdata=None)
     if request.headers.get("HX-Request") == "true":
         # Answered on every message sent: the box alone, without the transcript.
-        box = {"chat": chat, "form": form, "confirm": ConfirmForm(formdata=None)}
+        box = {"chat": chat, "form": form, "confirm": ConfirmForm(formdata=None), "oob": True}
         return render_template("console/_composer.html", **box)
     return render_template("console/chat.html", **chat_context(chat, form=form))
 

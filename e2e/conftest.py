@@ -109,7 +109,7 @@ def new_context(browser, request):
     contexts = []
 
     def make(**options):
-        context = browser.new_context(viewport=VIEWPORT, locale="nl-NL", **options)
+        context = browser.new_context(**{"viewport": VIEWPORT, "locale": "nl-NL", **options})
         context.set_default_timeout(TIMEOUT_MS)
         # Nothing leaves this machine; a test routes any other host it needs on its page.
         context.route("**/*", _local_only)

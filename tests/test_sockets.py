@@ -339,6 +339,8 @@ def test_after_sending_the_message_box_comes_back_empty(app, server, worker, vis
         box = client.post(url, data={"body": "Hallo"}, headers={"HX-Request": "true"}).text
         assert "<textarea" in box and "hx-preserve" not in box
         assert re.search(r"<textarea[^>]*>\s*</textarea>", box)
+        # It lands on the box on screen now, even if the socket swapped that box meanwhile.
+        assert re.search(r'<div id="(?:vt|console)-composer"[^>]*hx-swap-oob="true"', box)
 
 
 def announced(frame: str) -> str | None:

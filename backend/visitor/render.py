@@ -107,6 +107,7 @@ def composer_part(site: Site, chat: Chat, **extra) -> str:
             "chat": chat,
             "form": MessageForm(formdata=None),
             "confirm": ConfirmForm(formdata=None),
+            "oob": True,
             **extra,
         }
         return render_template("widget/_composer.html", **context)
