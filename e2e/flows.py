@@ -70,8 +70,13 @@ def popup_text(page: Page) -> str:
     """
     cdp = page.context.browser.new_browser_cdp_session()
     try:
-        targets = cdp.send("Target.getTargets")["targetInfos"]
-        frames = [t for t in targets if t["type"] == "iframe" and "/w/" in t["url"]]
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:  # a page loading anew may not have its frame yet
+            targets = cdp.send("Target.getTargets")["targetInfos"]
+            frames = [t for t in targets if t["type"] == "iframe" and "/w/" in t["url"]]
+            if len(frames) == 1 or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(50)
         assert len(frames) == 1, f"expected one pop-up frame, found {frames}"
         replies = {}
         cdp.on(

@@ -35,28 +35,35 @@ def assert_fresh(text: str) -> None:
         assert trace not in text, f"{trace!r} is still in the pop-up:\n{text}"
 
 
+def expect_fresh_after_back(visitor, server) -> None:
+    """After Back: the pop-up, from the cache or loaded anew, shows nothing from before."""
+    visitor.go_back(wait_until="commit")
+    expect(visitor).to_have_url(server.host_url())
+    text = ""
+    for _ in range(100):  # a page loaded anew may still be on its way: up to 5 s
+        text = flows.popup_text(visitor)
+        if "Start de chat" in text:
+            break
+        visitor.wait_for_timeout(50)
+    assert_fresh(text)
+
+
 def test_quick_exit_leaves_tells_the_worker_and_forgets_everything(
     server, visitor, worker, neutral
 ):
     popup = flows.in_conversation(visitor, worker, server, "Mol")
     flows.worker_send(worker, "Vertel het maar, Mol.")
     flows.visitor_send(popup, "Mijn stiefvader slaat mij.")
-    # Kept in the host page's memory: it tells whether Back restores the page from the cache.
-    visitor.evaluate(
-        "addEventListener('pageshow', event => { window.__fromCache = event.persisted })"
-    )
-
     leave(visitor, popup, neutral)
     expect(worker.locator("#chat-state")).to_contain_text(
         "de bezoeker is weggegaan met ‘Verberg deze pagina’"
     )
     expect(worker.get_by_label("Je bericht")).to_have_count(0)
 
-    # Back: Chromium restores the host page, pop-up and all, from its back/forward cache.
-    visitor.go_back(wait_until="commit")
-    expect(visitor).to_have_url(server.host_url())
-    assert visitor.evaluate("window.__fromCache") is True, "not restored from the cache"
-    assert_fresh(flows.popup_text(visitor))
+    # Back: Chromium may restore the host page, pop-up and all, from its back/forward cache,
+    # or (when the pop-up's socket heard from us while the page was in the cache) load it
+    # anew. Either way the pop-up is empty; the form test below always takes the cache.
+    expect_fresh_after_back(visitor, server)
 
     visitor.reload()
     popup = flows.open_popup(visitor)
