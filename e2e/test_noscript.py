@@ -60,3 +60,24 @@ def test_without_javascript_the_worker_ending_the_chat_shows_up(server, new_cont
     transcript.get_by_role("link", name="Verder").click()
     flows.expect_ended(popup)
     expect(popup.get_by_label("Je bericht")).to_have_count(0)
+
+
+def test_without_javascript_the_quick_exit_still_tells_the_worker(app, server, new_context, worker):
+    # No htmx here: only the link's ping tells us, while the top window leaves.
+    visitor = new_context(java_script_enabled=False).new_page()
+    neutral = app.config["QUICK_EXIT_URL"]
+    visitor.route(
+        lambda url: url.startswith(neutral),
+        lambda route: route.fulfill(content_type="text/html", body="<title>Zoeken</title>"),
+    )
+    popup = flows.open_host_page(visitor, server)
+    popup.get_by_role("link", name="Start de chat").click()
+    flows.submit_form(popup, "Mus")
+    flows.log_in(worker, server)
+    flows.accept(worker, "Mus")
+    flows.expect_chatting_with(popup, "Sanne")
+    popup.get_by_role("link", name="Verberg deze pagina").click()
+    expect(visitor).to_have_url(neutral)
+    expect(worker.locator("#chat-state")).to_contain_text(
+        "de bezoeker is weggegaan met ‘Verberg deze pagina’"
+    )
