@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, FrameLocator, Page, expect
 
 from e2e.harness import SCREENSHOTS, TIMEOUT_MS, Server
@@ -55,52 +56,59 @@ def widget_frame(page: Page) -> Frame:
 
 # What a person looking at the pop-up sees: its text and whatever is typed in its fields.
 VISIBLE = (
-    "[document.body.innerText,"
+    "document.body ? [document.body.innerText,"
     " ...Array.from(document.querySelectorAll('input, textarea'), field => field.value)]"
-    ".join('\\n')"
+    ".join('\\n') : ''"
 )
 
 
-def popup_text(page: Page) -> str:
+def popup_text(page: Page, until: str = "") -> str:
     """The visible text of the pop-up's frame and its fields' values, also after a
-    back/forward-cache restore.
+    back/forward-cache restore; asked again while it does not contain `until` yet.
 
     Playwright loses track of a cross-site frame that comes back from that cache, so this asks
     Chromium itself (DevTools protocol) for the text of the one frame of the widget.
     """
     cdp = page.context.browser.new_browser_cdp_session()
+    replies = {}
+    cdp.on(
+        "Target.receivedMessageFromTarget",
+        lambda event: replies.setdefault(event["sessionId"], json.loads(event["message"])),
+    )
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    text = ""
     try:
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while True:  # a page loading anew may not have its frame yet
-            targets = cdp.send("Target.getTargets")["targetInfos"]
-            frames = [t for t in targets if t["type"] == "iframe" and "/w/" in t["url"]]
-            if len(frames) == 1 or time.monotonic() > deadline:
+        while time.monotonic() < deadline:
+            text = _frame_text(cdp, page, replies, deadline)
+            if text and until in text:
                 break
-            page.wait_for_timeout(50)
-        assert len(frames) == 1, f"expected one pop-up frame, found {frames}"
-        replies = {}
-        cdp.on(
-            "Target.receivedMessageFromTarget",
-            lambda event: replies.setdefault(event["sessionId"], json.loads(event["message"])),
-        )
+            page.wait_for_timeout(50)  # a page loading anew may not have its frame yet
+    finally:
+        cdp.detach()
+    return text
+
+
+def _frame_text(cdp, page: Page, replies: dict, deadline: float) -> str:
+    """One try: "" while there is no single pop-up frame, or it has no body or no answer yet."""
+    targets = cdp.send("Target.getTargets")["targetInfos"]
+    frames = [t for t in targets if t["type"] == "iframe" and "/w/" in t["url"]]
+    if len(frames) != 1:
+        return ""
+    try:
         session = cdp.send(
             "Target.attachToTarget", {"targetId": frames[0]["targetId"], "flatten": False}
         )["sessionId"]
-        question = {
-            "id": 1,
-            "method": "Runtime.evaluate",
-            "params": {"expression": VISIBLE, "returnByValue": True},
-        }
-        cdp.send(
-            "Target.sendMessageToTarget", {"sessionId": session, "message": json.dumps(question)}
-        )
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while session not in replies:
-            assert time.monotonic() < deadline, "the pop-up's frame did not answer"
-            page.wait_for_timeout(50)  # lets Playwright deliver the event
-        return replies[session]["result"]["result"]["value"]
-    finally:
-        cdp.detach()
+    except PlaywrightError:  # the frame went away in between
+        return ""
+    question = {
+        "id": 1,
+        "method": "Runtime.evaluate",
+        "params": {"expression": VISIBLE, "returnByValue": True},
+    }
+    cdp.send("Target.sendMessageToTarget", {"sessionId": session, "message": json.dumps(question)})
+    while session not in replies and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # lets Playwright deliver the event
+    return replies.get(session, {}).get("result", {}).get("result", {}).get("value", "")
 
 
 def mark_window(frame: Page | Frame) -> None:

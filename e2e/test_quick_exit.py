@@ -39,13 +39,7 @@ def expect_fresh_after_back(visitor, server) -> None:
     """After Back: the pop-up, from the cache or loaded anew, shows nothing from before."""
     visitor.go_back(wait_until="commit")
     expect(visitor).to_have_url(server.host_url())
-    text = ""
-    for _ in range(100):  # a page loaded anew may still be on its way: up to 5 s
-        text = flows.popup_text(visitor)
-        if "Start de chat" in text:
-            break
-        visitor.wait_for_timeout(50)
-    assert_fresh(text)
+    assert_fresh(flows.popup_text(visitor, until="Start de chat"))
 
 
 def test_quick_exit_leaves_tells_the_worker_and_forgets_everything(
@@ -80,7 +74,7 @@ def test_quick_exit_from_the_form_forgets_the_typed_nickname(server, visitor, ne
     popup = flows.open_host_page(visitor, server)
     flows.open_form(popup)
     popup.get_by_label("Bijnaam").fill("Mol")
-    assert "Mol" in flows.popup_text(visitor)
+    assert "Mol" in flows.popup_text(visitor, until="Mol")
     visitor.evaluate(
         "addEventListener('pageshow', event => { window.__fromCache = event.persisted })"
     )
