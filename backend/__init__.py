@@ -5,7 +5,7 @@ import secrets
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import clock, db, hub, security, seed, sockets
+from backend import clock, db, hub, security, seed, sockets, sweeper
 from backend.config import ROOT, from_environment
 from backend.extensions import babel, csrf
 
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     sockets.sock.init_app(app)
     security.init_app(app)
     seed.init_app(app)
+    sweeper.init_app(app)
 
     from backend import console, embed, visitor
     from backend.visitor import page_session

@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, update
+from sqlalchemy import case, delete, func, update
 from sqlmodel import select
 
 from backend import clock, db
@@ -38,8 +38,6 @@ def create(region_code: str, nickname: str, age=None, gender=None, role=None) ->
         s.add(chat)
         s.commit()
     _queue_changed(region_code)
-    # Chats start a few hundred times a week: often enough to keep old transcripts gone.
-    purge_transcripts()
     return chat
 
 
@@ -167,30 +165,49 @@ def quick_exit(token: str) -> bool:
 
 
 def visitor_socket(chat_id: int, delta: int) -> None:
-    """Count the visitor's open sockets (+1 on connect, -1 on close)."""
+    """Count the visitor's open sockets (+1 on connect, -1 on close); note when none is left."""
+    count = Chat.visitor_sockets + delta
     with db.session() as s:
         s.execute(
             update(Chat)
             .where(Chat.id == chat_id)
-            .values(visitor_sockets=Chat.visitor_sockets + delta)
+            .values(
+                visitor_sockets=count,
+                visitor_gone_since=case((count <= 0, clock.now()), else_=None),
+            )
         )
         s.commit()
 
 
-def abandon_if_gone(chat_id: int) -> bool:
-    """A waiting chat whose visitor has had no pop-up open for the grace time leaves the queue."""
+def abandon_gone() -> list[int]:
+    """Waiting chats whose visitor has had no pop-up open for the grace time leave the queue.
+
+    Run by the sweeper; returns the ids of the chats that left.
+    """
+    cutoff = clock.now() - timedelta(seconds=current_app.config["WAITING_GRACE_SECONDS"])
+    gone = (
+        Chat.status == ChatStatus.WAITING,
+        Chat.visitor_sockets <= 0,
+        Chat.visitor_gone_since <= cutoff,
+    )
     with db.session() as s:
-        result = s.execute(
-            update(Chat)
-            .where(Chat.id == chat_id, Chat.status == ChatStatus.WAITING, Chat.visitor_sockets <= 0)
-            .values(status=ChatStatus.ABANDONED, ended_at=clock.now(), ended_by=EndReason.TIMEOUT)
-        )
-        s.commit()
-        if result.rowcount != 1:
-            return False
-        region_code = s.get(Chat, chat_id).region_code
-    _state_changed(chat_id, region_code)
-    return True
+        candidates = list(s.exec(select(Chat.id, Chat.region_code).where(*gone)))
+    left = []
+    for chat_id, region_code in candidates:
+        with db.session() as s:
+            # Conditional again: the visitor may have come back since the select.
+            result = s.execute(
+                update(Chat)
+                .where(Chat.id == chat_id, *gone)
+                .values(
+                    status=ChatStatus.ABANDONED, ended_at=clock.now(), ended_by=EndReason.TIMEOUT
+                )
+            )
+            s.commit()
+        if result.rowcount == 1:
+            _state_changed(chat_id, region_code)
+            left.append(chat_id)
+    return left
 
 
 def add_message(chat_id: int, sender: Sender, body: str) -> Message | None:

@@ -20,6 +20,8 @@ _SETTINGS = {
     "TIMEZONE": ("Europe/Amsterdam", str),
     # A waiting visitor without an open pop-up for this long has left the queue.
     "WAITING_GRACE_SECONDS": (300, int),
+    # Seconds between rounds of the sweeper (presence and purges; backend/sweeper.py).
+    "SWEEP_INTERVAL_SECONDS": (15, int),
     # Proxies in front that set X-Forwarded-Proto and -Host (a TLS-terminating one: 1).
     # Only scheme and host are taken from them; the client address never is.
     "PROXY_HOPS": (0, int),

@@ -1,11 +1,14 @@
 """Database engine and sessions, kept on the app so tests can swap them."""
 
 from contextlib import contextmanager
+from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 
 def make_engine(url: str):
@@ -46,7 +49,20 @@ def session():
         yield s
 
 
-def create_all():
-    from backend import models  # noqa: F401  (registers the tables)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"  # the tables as they were made before migrations
 
-    SQLModel.metadata.create_all(engine())
+
+def upgrade() -> None:
+    """Bring the database to the newest schema with Alembic (backend/migrations/).
+
+    A database made before there were migrations is first marked as being at the baseline.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine().begin() as connection:
+        config.attributes["connection"] = connection
+        tables = inspect(connection)
+        if tables.has_table("chat") and not tables.has_table("alembic_version"):
+            command.stamp(config, BASELINE)
+        command.upgrade(config, "head")

@@ -41,3 +41,10 @@ def on_starting(server):
 
 def post_fork(server, worker):
     _hide_client_addresses()
+
+
+def post_worker_init(worker):
+    """One sweeper per app process; it reads the database, so any number of them agree."""
+    from backend import sweeper
+
+    sweeper.start(worker.wsgi)

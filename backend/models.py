@@ -94,6 +94,9 @@ class Chat(SQLModel, table=True):
     ended_by: str | None = None  # an EndReason
     last_seq: int = 0
     visitor_sockets: int = 0  # open visitor WebSockets, across processes
+    # When the visitor's last socket closed (None while one is open, or before the first):
+    # the sweeper lets a waiting chat go once this is longer ago than the grace time.
+    visitor_gone_since: datetime | None = None
 
     @property
     def is_open(self) -> bool:

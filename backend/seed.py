@@ -116,8 +116,8 @@ def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the tables and load the regions and postcodes."""
-    db.create_all()
+    """Bring the tables to the newest schema and load the regions and postcodes."""
+    db.upgrade()
     count = seed_regions()
     click.echo(f"Database ready ({count} regions loaded)." if count else "Database ready.")
 
@@ -126,7 +126,7 @@ def init_db_command():
 @with_appcontext
 def seed_demo_command():
     """Add the demo region, demo sites and demo workers, and print how to use them."""
-    db.create_all()
+    db.upgrade()
     seed_regions()
     logins = seed_demo(current_app.config["DEMO_ORIGIN"])
     base, demo = current_app.config["CHAT_BASE_URL"], current_app.config["DEMO_ORIGIN"]
@@ -141,16 +141,6 @@ def seed_demo_command():
     return logins
 
 
-@click.command("purge-transcripts")
-@with_appcontext
-def purge_transcripts_command():
-    """Delete transcripts of chats that ended longer ago than the retention time."""
-    from backend import chats
-
-    click.echo(f"{chats.purge_transcripts()} transcripts deleted.")
-
-
 def init_app(app):
-    app.cli.add_command(purge_transcripts_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)

@@ -64,7 +64,7 @@ def seeded_database(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "vtchat.sqlite"
     app = create_app(_config(path))
     with app.app_context():
-        db.create_all()
+        db.upgrade()
         seed_regions()
         seed_demo(DEMO_ORIGIN)
     app.extensions["db_engine"].dispose()  # the last connection folds the WAL into the file

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from backend import chats, db
+from backend import chats, db, sweeper
 from backend.hub import chat_topic, region_topic
 from backend.models import Worker
 
@@ -276,28 +276,51 @@ def test_subscribers_stop_hearing_after_unsubscribing(ctx, hub):
 # --- leaving the queue unseen, and forgetting transcripts -------------------------------------
 
 
-def test_a_waiting_visitor_without_an_open_pop_up_leaves_the_queue(ctx, hub, clock):
+def pop_up_closed(chat, clock, seconds: int) -> None:
+    """The visitor's socket opened and closed again, `seconds` ago by the clock."""
+    chats.visitor_socket(chat.id, +1)
+    chats.visitor_socket(chat.id, -1)
+    clock.at += timedelta(seconds=seconds)
+
+
+def test_a_waiting_visitor_without_an_open_pop_up_leaves_the_queue(app, ctx, hub, clock):
     anna, bo = queue_one_after_another(clock, "DEMO", "Anna", "Bo")
+    chats.visitor_socket(bo.id, +1)
+    pop_up_closed(anna, clock, app.config["WAITING_GRACE_SECONDS"])
     hub.clear()
-    assert chats.abandon_if_gone(anna.id)
+    assert chats.abandon_gone() == [anna.id]
     gone = chats.get(anna.id)
     assert (gone.status, gone.ended_by) == ("abandoned", "timeout")
     assert hub.events(chat_topic(bo.id)) == [{"type": "position", "position": 1}]
     assert {"type": "queue"} in hub.events(region_topic("DEMO"))
 
 
-def test_a_waiting_visitor_with_the_pop_up_open_keeps_the_place(ctx):
+def test_a_waiting_visitor_is_given_the_grace_time(app, ctx, clock):
+    chat = chats.create("DEMO", "Anna")
+    pop_up_closed(chat, clock, app.config["WAITING_GRACE_SECONDS"] - 1)
+    assert chats.abandon_gone() == []
+    clock.at += timedelta(seconds=1)
+    assert chats.abandon_gone() == [chat.id]
+
+
+def test_a_waiting_visitor_with_the_pop_up_open_keeps_the_place(app, ctx, clock):
     chat = chats.create("DEMO", "Anna")
     chats.visitor_socket(chat.id, +1)  # the pop-up reloaded: its new socket is open
-    assert not chats.abandon_if_gone(chat.id)
+    pop_up_closed(chat, clock, 0)
+    chats.visitor_socket(chat.id, +1)
+    clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"] * 2)
+    assert chats.abandon_gone() == []
     assert chats.get(chat.id).status == "waiting"
     chats.visitor_socket(chat.id, -1)
-    assert chats.abandon_if_gone(chat.id)
+    chats.visitor_socket(chat.id, -1)
+    clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"])
+    assert chats.abandon_gone() == [chat.id]
 
 
-def test_an_active_chat_is_not_abandoned_when_the_pop_up_closes(ctx):
+def test_an_active_chat_is_not_abandoned_when_the_pop_up_closes(app, ctx, clock):
     chat = active_chat()
-    assert not chats.abandon_if_gone(chat.id)
+    pop_up_closed(chat, clock, app.config["WAITING_GRACE_SECONDS"] * 2)
+    assert chats.abandon_gone() == []
     assert chats.get(chat.id).status == "active"
 
 
@@ -327,13 +350,13 @@ def test_transcripts_are_deleted_after_the_retention_time(app, clock):
         assert [m.body for m in chats.messages(still_open.id)] == ["nog bezig"]
 
 
-def test_starting_a_chat_also_clears_old_transcripts(app, clock):
+def test_the_sweeper_also_clears_old_transcripts(app, clock):
     with app.app_context():
         old = active_chat("Oud")
         chats.add_message(old.id, "visitor", "lang geleden")
         chats.end(old.id, "worker")
         clock.at += timedelta(hours=app.config["TRANSCRIPT_RETENTION_HOURS"] + 1)
-        chats.create("DEMO", "Nieuw")
+        assert sweeper.sweep() == (0, 1)
         assert chats.messages(old.id) == []
 
 

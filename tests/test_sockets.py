@@ -14,7 +14,7 @@ import pytest
 import websocket
 from werkzeug.serving import make_server
 
-from backend import chats
+from backend import chats, sweeper
 from backend.models import EndReason
 from tests.helpers import COOKIE, DEMO_SITE, all_chats, log_in, start_chat, text_of
 
@@ -30,11 +30,13 @@ def app(make_app):
 
 @pytest.fixture
 def server(app):
-    """The app on a real threaded HTTP server on a free port; yields 'host:port'."""
+    """The app on a real threaded HTTP server on a free port, with its sweeper; 'host:port'."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
+    stop_sweeping = sweeper.start(app, interval=0.05)
     yield f"127.0.0.1:{httpd.server_port}"
+    stop_sweeping.set()
     httpd.shutdown()
     thread.join(timeout=RECEIVE_TIMEOUT)
 

@@ -5,9 +5,7 @@ something new to say: a new place in the queue, "you are chatting with …", a m
 the worker (never the visitor's own), and the end.
 """
 
-import threading
-
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from backend import chats, db
 from backend.hub import chat_topic
@@ -114,18 +112,5 @@ def live(ws, site_key):
         connection.serve([chat_topic(chat.id)], first=stream.snapshot)
     finally:
         if opened:
+            # The sweeper lets a waiting chat go once no socket has come back for a while.
             chats.visitor_socket(chat.id, -1)
-            _check_presence_later(chat.id)
-
-
-def _check_presence_later(chat_id: int) -> None:
-    """A reload reconnects within a second; a visitor who closed the page does not."""
-    app = current_app._get_current_object()
-
-    def check():
-        with app.app_context():
-            chats.abandon_if_gone(chat_id)
-
-    timer = threading.Timer(app.config["WAITING_GRACE_SECONDS"], check)
-    timer.daemon = True
-    timer.start()

@@ -1,0 +1,33 @@
+"""The sweeper reads the database: presence and purges survive restarts, several may sweep."""
+
+from datetime import timedelta
+
+from backend import chats, create_app
+from tests.helpers import all_chats
+
+
+def test_a_restarted_process_still_lets_the_gone_visitor_go(make_app, clock):
+    first = make_app()
+    with first.app_context():
+        chat = chats.create("DEMO", "Anna")
+        chats.visitor_socket(chat.id, +1)
+        chats.visitor_socket(chat.id, -1)
+    # Another process on the same database (a restart, or a second instance) sweeps later.
+    clock.at += timedelta(seconds=first.config["WAITING_GRACE_SECONDS"])
+    second = create_app({**first.config, "HUB": first.extensions["hub"]})
+    with second.app_context():
+        assert chats.abandon_gone() == [chat.id]
+        assert chats.abandon_gone() == []  # a second sweeper finds nothing left to do
+    (gone,) = all_chats(first)
+    assert (gone.status, gone.ended_by) == ("abandoned", "timeout")
+
+
+def test_the_sweep_command_does_one_round(app, runner, clock):
+    with app.app_context():
+        chat = chats.create("DEMO", "Anna")
+        chats.visitor_socket(chat.id, +1)
+        chats.visitor_socket(chat.id, -1)
+    clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"])
+    result = runner.invoke(args=["sweep"])
+    assert result.exit_code == 0, result.output
+    assert "1 waiting chats left the queue, 0 transcripts deleted." in result.output
