@@ -11,18 +11,23 @@ from e2e import flows
 TRANSCRIPT = "iframe.vt-transcript"
 
 
-def test_the_whole_chat_without_javascript(server, new_context, worker):
-    visitor = new_context(java_script_enabled=False).new_page()
+def taken_without_javascript(visitor, server, worker, nickname: str):
+    """A visitor with JavaScript off starts a chat, Sanne takes it; the pop-up."""
     popup = flows.open_host_page(visitor, server)  # <details> opens without script
     flows.expect_open(popup)
     popup.get_by_role("link", name="Start de chat").click()
-    flows.submit_form(popup, "Das")
+    flows.submit_form(popup, nickname)
     flows.expect_place(popup, 1)
-
     flows.log_in(worker, server)
-    flows.accept(worker, "Das")
+    flows.accept(worker, nickname)
     # The waiting page reloads itself and then shows the chat.
     flows.expect_chatting_with(popup, "Sanne")
+    return popup
+
+
+def test_the_whole_chat_without_javascript(server, new_context, worker):
+    visitor = new_context(java_script_enabled=False).new_page()
+    popup = taken_without_javascript(visitor, server, worker, "Das")
     transcript = popup.frame_locator(TRANSCRIPT)
 
     flows.worker_send(worker, "Hoi Das, ik ben Sanne.")
@@ -48,12 +53,7 @@ def test_the_whole_chat_without_javascript(server, new_context, worker):
 
 def test_without_javascript_the_worker_ending_the_chat_shows_up(server, new_context, worker):
     visitor = new_context(java_script_enabled=False).new_page()
-    popup = flows.open_host_page(visitor, server)
-    popup.get_by_role("link", name="Start de chat").click()
-    flows.submit_form(popup, "Uil")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Uil")
-    flows.expect_chatting_with(popup, "Sanne")
+    popup = taken_without_javascript(visitor, server, worker, "Uil")
     flows.worker_end(worker)
     transcript = popup.frame_locator(TRANSCRIPT)
     expect(transcript.get_by_text("Het gesprek is beëindigd.")).to_be_visible()
@@ -70,12 +70,7 @@ def test_without_javascript_the_quick_exit_still_tells_the_worker(app, server, n
         lambda url: url.startswith(neutral),
         lambda route: route.fulfill(content_type="text/html", body="<title>Zoeken</title>"),
     )
-    popup = flows.open_host_page(visitor, server)
-    popup.get_by_role("link", name="Start de chat").click()
-    flows.submit_form(popup, "Mus")
-    flows.log_in(worker, server)
-    flows.accept(worker, "Mus")
-    flows.expect_chatting_with(popup, "Sanne")
+    popup = taken_without_javascript(visitor, server, worker, "Mus")
     popup.get_by_role("link", name="Verberg deze pagina").click()
     expect(visitor).to_have_url(neutral)
     expect(worker.locator("#chat-state")).to_contain_text(

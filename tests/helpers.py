@@ -89,3 +89,11 @@ def taken_chat(app, client, nickname="Mila", worker_id=1) -> int:
 
         assert chats.accept(chat_id, worker_id)
     return chat_id
+
+
+def session_of(app, client) -> dict:
+    """What the visitor's session cookie holds; {} when there is none (or it was cleared)."""
+    cookie = client.get_cookie(COOKIE)
+    if cookie is None or not cookie.value:
+        return {}
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)

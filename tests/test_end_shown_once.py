@@ -4,7 +4,7 @@ import pytest
 
 from backend import chats
 from backend.models import EndReason
-from tests.helpers import COOKIE, DEMO_SITE, start_chat, taken_chat, text_of
+from tests.helpers import DEMO_SITE, session_of, start_chat, taken_chat, text_of
 
 CLOSING = "Het gesprek is beëindigd. Bedankt dat je met Veilig Thuis hebt gechat."
 
@@ -37,7 +37,7 @@ def test_ending_with_htmx_shows_the_end_and_forgets_the_chat(app, client):
     taken_chat(app, client)
     ended = client.post(f"/w/{DEMO_SITE}/end", headers={"HX-Request": "true"})
     assert CLOSING in text_of(ended.text)
-    assert "chat" not in session_keys(app, client)
+    assert "chat" not in session_of(app, client)
     assert "Start de chat" in text_of(client.get(f"/w/{DEMO_SITE}").text)
 
 
@@ -45,10 +45,3 @@ def test_an_open_chat_survives_every_load(app, client):
     start_chat(client, nickname="Mila")
     for path in (f"/w/{DEMO_SITE}", f"/w/{DEMO_SITE}?continued=1", f"/w/{DEMO_SITE}"):
         assert "Je bent nummer 1" in text_of(client.get(path).text)
-
-
-def session_keys(app, client) -> set:
-    cookie = client.get_cookie(COOKIE)
-    if cookie is None or not cookie.value:
-        return set()
-    return set(app.session_interface.get_signing_serializer(app).loads(cookie.value))

@@ -9,7 +9,16 @@ from sqlmodel import SQLModel, select
 
 from backend import chats, db
 from backend.models import Message, Site, Worker
-from tests.helpers import COOKIE, DEMO_ORIGIN, DEMO_SITE, all_chats, log_in, start_chat, text_of
+from tests.helpers import (
+    COOKIE,
+    DEMO_ORIGIN,
+    DEMO_SITE,
+    all_chats,
+    log_in,
+    session_of,
+    start_chat,
+    text_of,
+)
 
 REAL_SITE = "vt-utrecht"
 REAL_ORIGIN = "https://www.veiligthuis-utrecht.example"
@@ -40,13 +49,6 @@ def field_input(page: str, field: str) -> str:
     found = re.search(rf'<(?:input|select)[^>]*\bid="{field}"[^>]*>', page)
     assert found, f"no input {field}"
     return found.group(0)
-
-
-def session_of(app, client) -> dict:
-    cookie = client.get_cookie(COOKIE)
-    if cookie is None:
-        return {}
-    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
 
 
 def accept_as(app, chat_id, username="demo"):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from backend import chats
 from tests.helpers import DEMO_SITE, all_chats, text_of
 
 HEADER = "X-VTChat-Session"
@@ -51,8 +52,6 @@ def test_without_cookies_a_visitor_starts_chats_and_ends(app, visitor):
     assert "Je bent nummer 1" in text_of(response.text)
     (chat,) = all_chats(app)
     with app.app_context():
-        from backend import chats
-
         chats.accept(chat.id, 1)
     page = visitor.request("GET", f"/w/{DEMO_SITE}").text
     assert "Je chat met Sanne" in text_of(page)
@@ -76,8 +75,6 @@ def test_the_carried_session_never_replaces_the_form_token(app, visitor):
     start(visitor)
     (chat,) = all_chats(app)
     with app.app_context():
-        from backend import chats
-
         chats.accept(chat.id, 1)
     # The session alone (as a forged request would have it) is refused, in Dutch.
     refused = visitor.request("POST", f"/w/{DEMO_SITE}/send", data={"body": "Hallo"})

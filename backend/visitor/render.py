@@ -63,6 +63,7 @@ def exit_url(site: Site, chat: Chat | None) -> str:
 
 
 def socket_url(site: Site, chat: Chat) -> str:
+    """The chat's WebSocket, named by its socket ticket (no cookie needed)."""
     ticket = tickets.issue(tickets.SOCKET, chat.token)
     return url_for("widget.live", site_key=site.key, t=ticket)
 
@@ -79,21 +80,24 @@ def status_context(site: Site) -> dict:
     return {"site": site, "region": region, "status": regions.status(region)}
 
 
+def empty_forms() -> dict:
+    """The message box and the yes/no buttons, as a page shows them before anything is typed."""
+    return {"form": MessageForm(formdata=None), "confirm": ConfirmForm(formdata=None)}
+
+
 def chat_context(site: Site, chat: Chat, **extra) -> dict:
     with db.session() as s:
         worker = s.get(Worker, chat.worker_id) if chat.worker_id else None
-    context = {
+    return {
         "site": site,
         "chat": chat,
         "region": regions.get(chat.region_code),
         "worker": worker,
         "messages": chats.messages(chat.id),
         "position": chats.position(chat),
-        "form": MessageForm(formdata=None),
-        "confirm": ConfirmForm(formdata=None),
+        **empty_forms(),
+        **extra,
     }
-    context.update(extra)
-    return context
 
 
 def composer_part(site: Site, chat: Chat, **extra) -> str:
@@ -102,14 +106,7 @@ def composer_part(site: Site, chat: Chat, **extra) -> str:
     The box alone is answered on every message sent: it needs no transcript or queue place.
     """
     if is_htmx():
-        context = {
-            "site": site,
-            "chat": chat,
-            "form": MessageForm(formdata=None),
-            "confirm": ConfirmForm(formdata=None),
-            "oob": True,
-            **extra,
-        }
+        context = {"site": site, "chat": chat, "oob": True, **empty_forms(), **extra}
         return render_template("widget/_composer.html", **context)
     return render_template(
         "widget/page.html", panel="widget/_chat.html", **chat_context(site, chat, **extra)
