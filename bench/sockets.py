@@ -19,6 +19,7 @@ from pathlib import Path
 import websocket
 
 from backend import chats, create_app
+from backend.visitor import tickets
 from e2e.harness import serve
 
 COOKIE = "__Host-vtchat"
@@ -77,13 +78,13 @@ def main():
         serve(Path(folder), THREADS=str(n + 200), ACCESS_LOG="0") as server,
     ):
         app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": server.secret_key})
-        signer = app.session_interface.get_signing_serializer(app)
         with app.app_context():
-            chat_ids, cookies = [], []
+            chat_ids, socket_tickets = [], []
             for i in range(n):
                 chat = chats.create("DEMO", f"bench{i}")
                 chat_ids.append(chat.id)
-                cookies.append(signer.dumps({"chat": chat.token}))
+                # What the pop-up's page names its socket with.
+                socket_tickets.append(tickets.issue(tickets.SOCKET, chat.token))
         worker_pid = int(
             Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0]
         )
@@ -91,10 +92,9 @@ def main():
 
         started = time.perf_counter()
         sockets = []
-        for cookie in cookies:
+        for ticket in socket_tickets:
             ws = websocket.create_connection(
-                f"ws://localhost:{server.port}/w/demo-utrecht/ws",
-                cookie=f"{COOKIE}={cookie}",
+                f"ws://localhost:{server.port}/w/demo-utrecht/ws?t={ticket}",
                 origin=server.chat_base,
                 timeout=30,
             )

@@ -9,7 +9,7 @@ from flask import render_template, request
 
 from backend import chats, db
 from backend.hub import chat_topic
-from backend.models import EndReason, Sender, Site, Worker
+from backend.models import EndReason, Site, Worker
 from backend.sockets import Connection, same_origin, sock
 from backend.visitor import bp, tickets
 from backend.visitor.render import chat_context, fresh_popup
@@ -41,10 +41,7 @@ class VisitorStream:
         self.position = context["position"]
         if not chat.is_open:
             self._close()
-        html = render_template("widget/_live_parts.html", **context)
-        if changed:
-            html += announce(render_template("widget/_state_words.html", **context))
-        return html
+        return render_template("widget/_live_parts.html", **context)
 
     def render(self, event: dict) -> str | None:
         kind = event.get("type")
@@ -52,8 +49,7 @@ class VisitorStream:
             return self._messages(event)
         if kind == "position" and event["position"] != self.position:
             self.position = event["position"]
-            place = render_template("widget/_queue.html", position=self.position)
-            return place + announce(render_template("widget/_queue_words.html", **event))
+            return render_template("widget/_queue.html", position=self.position, announce=True)
         if kind == "state":
             return self.snapshot(changed=True)
         return None
@@ -68,23 +64,11 @@ class VisitorStream:
         self.last_seq = fresh[-1].seq
         if self.worker is None:  # taken before this socket saw the state change
             self.worker = chat_context(self.site, chats.get(self.chat_id))["worker"]
-        html = render_template("widget/_append_messages.html", messages=fresh, worker=self.worker)
-        from_worker = [m for m in fresh if m.sender == Sender.WORKER]
-        if from_worker:
-            words = render_template(
-                "widget/_message_words.html", messages=from_worker, worker=self.worker
-            )
-            html += announce(words)
-        return html
+        return render_template("widget/_append_messages.html", messages=fresh, worker=self.worker)
 
     def _close(self) -> None:
         if self.connection is not None:
             self.connection.close_soon()
-
-
-def announce(words: str) -> str:
-    """The new text of the pop-up's one live region."""
-    return render_template("widget/_announce.html", words=words.strip())
 
 
 @sock.route("/<site_key>/ws", bp=bp)
