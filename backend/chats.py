@@ -8,10 +8,10 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import select
 
-from backend import clock, db
+from backend import clock, db, regions
 from backend.hub import chat_topic, hub, region_topic
 from backend.models import OPEN_STATUSES, Chat, ChatStatus, EndReason, Message, Sender
 
@@ -34,6 +34,7 @@ def create(region_code: str, nickname: str, age=None, gender=None, role=None) ->
             gender=gender,
             role=role,
             created_at=clock.now(),
+            visitor_seen_at=clock.now(),
         )
         s.add(chat)
         s.commit()
@@ -112,19 +113,32 @@ def active_for(worker_id: int) -> list[Chat]:
 
 
 def accept(chat_id: int, worker_id: int) -> bool:
-    """Claim a waiting chat. One conditional UPDATE: of two workers at once, one wins."""
+    """Claim a waiting chat. One conditional UPDATE: of two workers at once, one wins.
+
+    Refused when the region's chat is closed: after hours nobody new is taken on.
+    """
+    chat = get(chat_id)
+    if chat is None or not _region_open(chat.region_code):
+        return False
+    now = clock.now()
     with db.session() as s:
         result = s.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.status == ChatStatus.WAITING)
-            .values(status=ChatStatus.ACTIVE, worker_id=worker_id, accepted_at=clock.now())
+            .values(
+                status=ChatStatus.ACTIVE, worker_id=worker_id, accepted_at=now, last_activity_at=now
+            )
         )
         s.commit()
         if result.rowcount != 1:
             return False
-        chat = s.get(Chat, chat_id)
     _state_changed(chat_id, chat.region_code)
     return True
+
+
+def _region_open(region_code: str) -> bool:
+    region = regions.get(region_code)
+    return region is not None and regions.status(region).is_open
 
 
 def end(chat_id: int, by: EndReason) -> bool:
@@ -164,50 +178,86 @@ def quick_exit(token: str) -> bool:
     return True
 
 
-def visitor_socket(chat_id: int, delta: int) -> None:
-    """Count the visitor's open sockets (+1 on connect, -1 on close); note when none is left."""
-    count = Chat.visitor_sockets + delta
+def seen(chat_id: int) -> None:
+    """The visitor loaded a page of the chat: their absence counts from now."""
     with db.session() as s:
-        s.execute(
-            update(Chat)
-            .where(Chat.id == chat_id)
-            .values(
-                visitor_sockets=count,
-                visitor_gone_since=case((count <= 0, clock.now()), else_=None),
-            )
-        )
+        s.execute(update(Chat).where(Chat.id == chat_id).values(visitor_seen_at=clock.now()))
         s.commit()
 
 
-def abandon_gone() -> list[int]:
-    """Waiting chats whose visitor has had no pop-up open for the grace time leave the queue.
+def _end_where(conditions, status: ChatStatus, reason: EndReason) -> list[int]:
+    """End every chat matching `conditions`, one conditional UPDATE each; the ids ended.
 
-    Run by the sweeper; returns the ids of the chats that left.
+    The conditions are checked again in the UPDATE: the visitor may have come back, or a
+    worker written, since the select.
     """
-    cutoff = clock.now() - timedelta(seconds=current_app.config["WAITING_GRACE_SECONDS"])
-    gone = (
-        Chat.status == ChatStatus.WAITING,
-        Chat.visitor_sockets <= 0,
-        Chat.visitor_gone_since <= cutoff,
-    )
     with db.session() as s:
-        candidates = list(s.exec(select(Chat.id, Chat.region_code).where(*gone)))
-    left = []
+        candidates = list(s.exec(select(Chat.id, Chat.region_code).where(*conditions)))
+    ended = []
     for chat_id, region_code in candidates:
         with db.session() as s:
-            # Conditional again: the visitor may have come back since the select.
             result = s.execute(
                 update(Chat)
-                .where(Chat.id == chat_id, *gone)
-                .values(
-                    status=ChatStatus.ABANDONED, ended_at=clock.now(), ended_by=EndReason.TIMEOUT
-                )
+                .where(Chat.id == chat_id, *conditions)
+                .values(status=status, ended_at=clock.now(), ended_by=reason)
             )
             s.commit()
         if result.rowcount == 1:
             _state_changed(chat_id, region_code)
-            left.append(chat_id)
-    return left
+            ended.append(chat_id)
+    return ended
+
+
+def _seconds_ago(setting: str):
+    return clock.now() - timedelta(seconds=current_app.config[setting])
+
+
+def abandon_gone() -> list[int]:
+    """Waiting chats whose visitor has not been seen for the grace time leave the queue.
+
+    Seen means a page load or a socket that some living process holds (the sweeper of that
+    process refreshes it every round); a chat whose pop-up never opened a socket counts from
+    its start. Run by the sweeper; returns the ids of the chats that left.
+    """
+    gone = (
+        Chat.status == ChatStatus.WAITING,
+        Chat.visitor_seen_at <= _seconds_ago("WAITING_GRACE_SECONDS"),
+    )
+    return _end_where(gone, ChatStatus.ABANDONED, EndReason.TIMEOUT)
+
+
+def end_gone_active() -> list[int]:
+    """Active chats whose visitor has been gone longer than VISITOR_GONE_SECONDS end."""
+    gone = (
+        Chat.status == ChatStatus.ACTIVE,
+        Chat.visitor_seen_at <= _seconds_ago("VISITOR_GONE_SECONDS"),
+    )
+    return _end_where(gone, ChatStatus.ENDED, EndReason.VISITOR_GONE)
+
+
+def end_silent() -> list[int]:
+    """Active chats where nobody wrote for SILENT_SECONDS end."""
+    silent = (
+        Chat.status == ChatStatus.ACTIVE,
+        Chat.last_activity_at <= _seconds_ago("SILENT_SECONDS"),
+    )
+    return _end_where(silent, ChatStatus.ENDED, EndReason.SILENT)
+
+
+def close_queues() -> list[int]:
+    """At closing time the waiting visitors of a closed region are told and leave the queue.
+
+    Active chats go on: the worker finishes them.
+    """
+    with db.session() as s:
+        codes = list(
+            s.exec(select(Chat.region_code).where(Chat.status == ChatStatus.WAITING).distinct())
+        )
+    closed = [code for code in codes if not _region_open(code)]
+    if not closed:
+        return []
+    waiting_there = (Chat.status == ChatStatus.WAITING, Chat.region_code.in_(closed))
+    return _end_where(waiting_there, ChatStatus.ABANDONED, EndReason.CLOSED)
 
 
 def add_message(chat_id: int, sender: Sender, body: str) -> Message | None:
@@ -217,7 +267,7 @@ def add_message(chat_id: int, sender: Sender, body: str) -> Message | None:
         seq = s.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.status == ChatStatus.ACTIVE)
-            .values(last_seq=Chat.last_seq + 1)
+            .values(last_seq=Chat.last_seq + 1, last_activity_at=clock.now())
             .returning(Chat.last_seq)
         ).scalar_one_or_none()
         if seq is None:

@@ -20,8 +20,14 @@ _SETTINGS = {
     "TIMEZONE": ("Europe/Amsterdam", str),
     # A waiting visitor without an open pop-up for this long has left the queue.
     "WAITING_GRACE_SECONDS": (300, int),
+    # An active chat ends when the visitor has been gone this long (seconds)...
+    "VISITOR_GONE_SECONDS": (15 * 60, int),
+    # ... or when nobody on either side has written for this long.
+    "SILENT_SECONDS": (45 * 60, int),
     # Seconds between rounds of the sweeper (presence and purges; backend/sweeper.py).
     "SWEEP_INTERVAL_SECONDS": (15, int),
+    # A process's presence rows count this long after its sweeper last refreshed them.
+    "PRESENCE_SECONDS": (45, int),
     # Proxies in front that set X-Forwarded-Proto and -Host (a TLS-terminating one: 1).
     # Only scheme and host are taken from them; the client address never is.
     "PROXY_HOPS": (0, int),

@@ -25,8 +25,16 @@ class Sender(StrEnum):
 class EndReason(StrEnum):
     VISITOR = "visitor"  # "Chat beëindigen" or "Stop met wachten"
     WORKER = "worker"
-    TIMEOUT = "timeout"  # the visitor had no pop-up open for the grace time
+    TIMEOUT = "timeout"  # waiting, the visitor had no pop-up open for the grace time
     QUICK_EXIT = "quick_exit"  # "Verberg deze pagina"
+    VISITOR_GONE = "visitor_gone"  # active, the visitor was gone longer than allowed
+    SILENT = "silent"  # active, nobody wrote anything for too long
+    CLOSED = "closed"  # waiting when the region's chat closed for the day
+
+
+class PresenceKind(StrEnum):
+    VISITOR = "visitor"  # ref_id is a chat id
+    WORKER = "worker"  # ref_id is a worker id
 
 
 # All datetimes are aware UTC (clock.now()); SQLModel stores UTC and returns them aware.
@@ -76,6 +84,9 @@ class Worker(SQLModel, table=True):
     display_name: str
     password_hash: str
     region_code: str = Field(foreign_key="region.code")
+    disabled: bool = False
+    # Raised on logout and when disabled: every session made before then ends at once.
+    session_epoch: int = 0
 
 
 class Chat(SQLModel, table=True):
@@ -93,10 +104,12 @@ class Chat(SQLModel, table=True):
     ended_at: datetime | None = None
     ended_by: str | None = None  # an EndReason
     last_seq: int = 0
-    visitor_sockets: int = 0  # open visitor WebSockets, across processes
-    # When the visitor's last socket closed (None while one is open, or before the first):
-    # the sweeper lets a waiting chat go once this is longer ago than the grace time.
-    visitor_gone_since: datetime | None = None
+    # The last moment the visitor was known to be there: the start, a page load, an open
+    # socket (refreshed by every sweeper round) or its close. The sweeper reads nothing else
+    # to decide the visitor has gone, so a restart or kill -9 cannot leave a ghost.
+    visitor_seen_at: datetime | None = None
+    # The last message, or the acceptance: for ending chats where nobody writes any more.
+    last_activity_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -112,3 +125,20 @@ class Message(SQLModel, table=True):
     sender: str  # a Sender
     body: str
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Presence(SQLModel, table=True):
+    """Open sockets of one visitor or worker in one process, refreshed by its sweeper.
+
+    A row whose `seen_at` is older than the presence time belongs to a process that died:
+    it counts for nothing and the sweeper removes it.
+    """
+
+    __table_args__ = (UniqueConstraint("kind", "ref_id", "process"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # a PresenceKind
+    ref_id: int = Field(index=True)
+    process: str  # random per process; "page" for visits without a socket (no JavaScript)
+    sockets: int = 0
+    seen_at: datetime = Field(default_factory=utcnow)

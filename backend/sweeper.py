@@ -2,8 +2,12 @@
 
 Nothing waits in a process's memory for its moment, so a restart (even kill -9) forgets
 nothing, and several processes sweeping at once do no harm: every change is conditional.
-Each round, waiting visitors whose pop-up has been closed for the grace time leave the
-queue, and transcripts past the retention time are deleted.
+Each round:
+- this process's presence rows are refreshed and those of dead processes removed;
+- waiting visitors not seen for the grace time leave the queue, and so does everyone
+  waiting in a region that has closed;
+- active chats end whose visitor is gone too long, or where nobody wrote for too long;
+- transcripts past the retention time are deleted, whoever or whatever ended the chat.
 """
 
 import logging
@@ -12,14 +16,22 @@ import threading
 import click
 from flask.cli import with_appcontext
 
-from backend import chats
+from backend import chats, presence
 
 log = logging.getLogger(__name__)
 
 
-def sweep() -> tuple[int, int]:
-    """One round: (chats that left the queue, transcripts deleted)."""
-    return len(chats.abandon_gone()), chats.purge_transcripts()
+def sweep() -> dict[str, int]:
+    """One round; how many of each thing it did."""
+    presence.heartbeat()
+    return {
+        "stale presence": presence.expire(),
+        "left the queue": len(chats.abandon_gone()),
+        "closed queue": len(chats.close_queues()),
+        "visitor gone": len(chats.end_gone_active()),
+        "silent": len(chats.end_silent()),
+        "transcripts deleted": chats.purge_transcripts(),
+    }
 
 
 def start(app, interval: float | None = None) -> threading.Event:
@@ -43,8 +55,8 @@ def start(app, interval: float | None = None) -> threading.Event:
 @with_appcontext
 def sweep_command():
     """One round of the sweeper (the app's processes run one every SWEEP_INTERVAL_SECONDS)."""
-    left, purged = sweep()
-    click.echo(f"{left} waiting chats left the queue, {purged} transcripts deleted.")
+    done = sweep()
+    click.echo(", ".join(f"{what}: {count}" for what, count in done.items()))
 
 
 @click.command("purge-transcripts")

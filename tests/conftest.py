@@ -14,7 +14,7 @@ import pytest
 from babel.messages import mofile, pofile
 from flask.testing import FlaskClient
 
-from backend import create_app, db
+from backend import create_app, db, presence
 from backend.seed import seed_demo, seed_regions
 from tests.helpers import BASE_URL, DEMO_ORIGIN, WEDNESDAY_MORNING, Clock, RecordingHub
 
@@ -115,6 +115,7 @@ def make_app(tmp_path, clock, hub, seeded_database):
     yield make
     for app in made:
         app.extensions["db_engine"].dispose()
+    presence.forget_process()  # sockets a test left counted belong to no later test
 
 
 @pytest.fixture

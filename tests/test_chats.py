@@ -6,9 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from backend import chats, db, sweeper
+from backend import chats, db, presence, sweeper
 from backend.hub import chat_topic, region_topic
-from backend.models import Worker
+from backend.models import PresenceKind, Worker
+
+VISITOR = PresenceKind.VISITOR
 
 
 @pytest.fixture
@@ -278,16 +280,17 @@ def test_subscribers_stop_hearing_after_unsubscribing(ctx, hub):
 
 def pop_up_closed(chat, clock, seconds: int) -> None:
     """The visitor's socket opened and closed again, `seconds` ago by the clock."""
-    chats.visitor_socket(chat.id, +1)
-    chats.visitor_socket(chat.id, -1)
+    presence.arrived(VISITOR, chat.id)
+    presence.left(VISITOR, chat.id)
     clock.at += timedelta(seconds=seconds)
 
 
 def test_a_waiting_visitor_without_an_open_pop_up_leaves_the_queue(app, ctx, hub, clock):
     anna, bo = queue_one_after_another(clock, "DEMO", "Anna", "Bo")
-    chats.visitor_socket(bo.id, +1)
+    presence.arrived(VISITOR, bo.id)
     pop_up_closed(anna, clock, app.config["WAITING_GRACE_SECONDS"])
     hub.clear()
+    presence.heartbeat()  # the sweeper's round first confirms the sockets its process holds
     assert chats.abandon_gone() == [anna.id]
     gone = chats.get(anna.id)
     assert (gone.status, gone.ended_by) == ("abandoned", "timeout")
@@ -305,14 +308,15 @@ def test_a_waiting_visitor_is_given_the_grace_time(app, ctx, clock):
 
 def test_a_waiting_visitor_with_the_pop_up_open_keeps_the_place(app, ctx, clock):
     chat = chats.create("DEMO", "Anna")
-    chats.visitor_socket(chat.id, +1)  # the pop-up reloaded: its new socket is open
+    presence.arrived(VISITOR, chat.id)  # the pop-up reloaded: its new socket is open
     pop_up_closed(chat, clock, 0)
-    chats.visitor_socket(chat.id, +1)
+    presence.arrived(VISITOR, chat.id)
     clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"] * 2)
+    presence.heartbeat()
     assert chats.abandon_gone() == []
     assert chats.get(chat.id).status == "waiting"
-    chats.visitor_socket(chat.id, -1)
-    chats.visitor_socket(chat.id, -1)
+    presence.left(VISITOR, chat.id)
+    presence.left(VISITOR, chat.id)
     clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"])
     assert chats.abandon_gone() == [chat.id]
 
@@ -356,7 +360,7 @@ def test_the_sweeper_also_clears_old_transcripts(app, clock):
         chats.add_message(old.id, "visitor", "lang geleden")
         chats.end(old.id, "worker")
         clock.at += timedelta(hours=app.config["TRANSCRIPT_RETENTION_HOURS"] + 1)
-        assert sweeper.sweep() == (0, 1)
+        assert sweeper.sweep()["transcripts deleted"] == 1
         assert chats.messages(old.id) == []
 
 

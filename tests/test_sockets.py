@@ -7,25 +7,21 @@ asserts on how long anything takes.
 import html
 import re
 import threading
+import time
 from contextlib import contextmanager
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import websocket
 from werkzeug.serving import make_server
 
-from backend import chats, sweeper
-from backend.models import EndReason
+from backend import chats, presence, sweeper
+from backend.models import EndReason, PresenceKind
 from tests.helpers import COOKIE, DEMO_SITE, all_chats, log_in, start_chat, text_of
 
 RECEIVE_TIMEOUT = 10  # seconds; only a guard against hanging, never an assertion
 MAX_FRAMES = 20
-
-
-@pytest.fixture
-def app(make_app):
-    # Visitors who close the pop-up leave the queue at once, so tests can watch it happen.
-    return make_app(WAITING_GRACE_SECONDS=0)
 
 
 @pytest.fixture
@@ -65,6 +61,15 @@ def socket_path(client) -> str:
     assert found, "the pop-up opens no socket"
     address = urlsplit(html.unescape(found.group(1)))
     return f"{address.path}?{address.query}"
+
+
+def wait_for(condition, seconds: float = RECEIVE_TIMEOUT) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def receive(ws) -> str:
@@ -280,13 +285,17 @@ def test_the_console_does_not_see_other_regions(app, server, worker):
     assert "Utrecht-Bo" not in frame
 
 
-def test_the_console_sees_a_waiting_visitor_who_closes_the_pop_up_leave(app, server, worker):
+def test_the_console_sees_a_waiting_visitor_who_closes_the_pop_up_leave(app, server, worker, clock):
     visitor = app.test_client()
     start_chat(visitor, nickname="Mila")
     with connect(server, "/console/ws", worker) as console:
         assert "Mila" in text_of(receive(console))
         with connect(server, socket_path(visitor), visitor) as ws:
             receive(ws)
+        (chat,) = all_chats(app)
+        with app.app_context():  # the server has seen the socket close
+            assert wait_for(lambda: not presence.present(PresenceKind.VISITOR, chat.id))
+        clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"] + 1)
         receive_until(console, "Er wacht niemand.")
     (chat,) = all_chats(app)
     assert (chat.status, chat.ended_by) == ("abandoned", "timeout")

@@ -2,16 +2,19 @@
 
 from datetime import timedelta
 
-from backend import chats, create_app
+from backend import chats, create_app, presence
+from backend.models import PresenceKind
 from tests.helpers import all_chats
+
+VISITOR = PresenceKind.VISITOR
 
 
 def test_a_restarted_process_still_lets_the_gone_visitor_go(make_app, clock):
     first = make_app()
     with first.app_context():
         chat = chats.create("DEMO", "Anna")
-        chats.visitor_socket(chat.id, +1)
-        chats.visitor_socket(chat.id, -1)
+        presence.arrived(VISITOR, chat.id)
+        presence.left(VISITOR, chat.id)
     # Another process on the same database (a restart, or a second instance) sweeps later.
     clock.at += timedelta(seconds=first.config["WAITING_GRACE_SECONDS"])
     second = create_app({**first.config, "HUB": first.extensions["hub"]})
@@ -25,9 +28,9 @@ def test_a_restarted_process_still_lets_the_gone_visitor_go(make_app, clock):
 def test_the_sweep_command_does_one_round(app, runner, clock):
     with app.app_context():
         chat = chats.create("DEMO", "Anna")
-        chats.visitor_socket(chat.id, +1)
-        chats.visitor_socket(chat.id, -1)
+        presence.arrived(VISITOR, chat.id)
+        presence.left(VISITOR, chat.id)
     clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"])
     result = runner.invoke(args=["sweep"])
     assert result.exit_code == 0, result.output
-    assert "1 waiting chats left the queue, 0 transcripts deleted." in result.output
+    assert "left the queue: 1" in result.output

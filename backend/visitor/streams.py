@@ -7,9 +7,9 @@ the worker (never the visitor's own), and the end.
 
 from flask import render_template, request
 
-from backend import chats, db
+from backend import chats, db, presence
 from backend.hub import chat_topic
-from backend.models import EndReason, Site, Worker
+from backend.models import EndReason, PresenceKind, Site, Worker
 from backend.sockets import Connection, same_origin, sock
 from backend.visitor import bp, tickets
 from backend.visitor.render import chat_context, fresh_popup
@@ -91,10 +91,10 @@ def live(ws, site_key):
     stream.connection = connection
     opened = chat.is_open
     if opened:
-        chats.visitor_socket(chat.id, +1)
+        presence.arrived(PresenceKind.VISITOR, chat.id)
     try:
         connection.serve([chat_topic(chat.id)], first=stream.snapshot)
     finally:
         if opened:
-            # The sweeper lets a waiting chat go once no socket has come back for a while.
-            chats.visitor_socket(chat.id, -1)
+            # The sweeper lets the chat go once the visitor has not come back for a while.
+            presence.left(PresenceKind.VISITOR, chat.id)

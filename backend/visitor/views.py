@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from backend import chats, regions
+from backend import chats, presence, regions
 from backend.forms import ConfirmForm, MessageForm, StartForm
 from backend.models import ChatStatus, EndReason, Sender, Site
 from backend.visitor import bp
@@ -54,6 +54,7 @@ def page(site_key):
             return panel("widget/_chat.html", **chat_context(site, chat))
         chat = None
     if chat is not None:
+        chats.seen(chat.id)  # without JavaScript, these reloads are all that says so
         return panel(
             "widget/_chat.html", **noscript_refresh(site, chat), **chat_context(site, chat)
         )
@@ -157,6 +158,7 @@ def _chat_or_page(site: Site):
     chat = current_chat()
     if chat is None:
         abort(redirect(page_url(site), 303))
+    chats.seen(chat.id)
     return chat
 
 
@@ -223,6 +225,8 @@ def transcript(site_key):
     chat = current_chat()
     if chat is None:
         return render_template("widget/transcript.html", site=site, chat=None)
+    if chat.is_open:
+        presence.page_visit(chat.id)  # its reloads are how the worker knows the visitor is there
     return render_template(
         "widget/transcript.html",
         refresh=NOSCRIPT_REFRESH_SECONDS if chat.is_open else None,

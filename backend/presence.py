@@ -1,0 +1,188 @@
+"""Who is there: a visitor's or a worker's open sockets, kept in the database per process.
+
+Each process counts its own sockets in memory and keeps one row per person it holds a
+socket of. Its sweeper refreshes those rows every round; a row that has not been refreshed
+for PRESENCE_SECONDS belongs to a dead process (kill -9, a lost machine) and counts for
+nothing. So presence is rebuilt by whoever holds the sockets now, never trusted from before a
+restart. A change of presence is published on the chats it concerns, for both sides to show.
+"""
+
+import os
+import secrets
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, exists, update
+from sqlmodel import select
+
+from backend import clock, db
+from backend.hub import chat_topic, hub
+from backend.models import Chat, ChatStatus, Presence, PresenceKind
+
+PAGE = "page"  # the "process" of visits without a socket: pages reloading without JavaScript
+
+_lock = threading.Lock()
+_held: Counter[tuple[str, int]] = Counter()  # (kind, ref_id) -> sockets open in this process
+_process: tuple[int, str] | None = None
+
+
+def process_id() -> str:
+    """Random per process; a forked child gets its own."""
+    global _process
+    if _process is None or _process[0] != os.getpid():
+        _process = (os.getpid(), secrets.token_hex(8))
+        _held.clear()
+    return _process[1]
+
+
+def forget_process() -> None:
+    """Start counting afresh, as a new process would (for tests)."""
+    global _process
+    with _lock:
+        _held.clear()
+        _process = None
+
+
+def _cutoff():
+    return clock.now() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
+
+
+def is_live(kind: PresenceKind, ref_id):
+    """A SQL condition: someone of this kind and id has a fresh row (ref_id may be a column)."""
+    return exists().where(
+        Presence.kind == kind, Presence.ref_id == ref_id, Presence.seen_at >= _cutoff()
+    )
+
+
+def present(kind: PresenceKind, ref_id: int) -> bool:
+    with db.session() as s:
+        return bool(s.scalar(select(is_live(kind, ref_id))))
+
+
+def arrived(kind: PresenceKind, ref_id: int) -> None:
+    """A socket of this person opened in this process."""
+    process = process_id()
+    with _lock:
+        _held[(kind, ref_id)] += 1
+        first = _held[(kind, ref_id)] == 1
+    if first:
+        was_there = present(kind, ref_id)
+        _upsert(kind, ref_id, process)
+        if not was_there:
+            _announce(kind, ref_id)
+    else:
+        _touch_seen(kind, [ref_id])
+
+
+def left(kind: PresenceKind, ref_id: int) -> None:
+    """A socket of this person closed in this process."""
+    process = process_id()
+    with _lock:
+        _held[(kind, ref_id)] -= 1
+        last = _held[(kind, ref_id)] <= 0
+        if last:
+            del _held[(kind, ref_id)]
+    _touch_seen(kind, [ref_id])
+    if last:
+        with db.session() as s:
+            s.execute(
+                delete(Presence).where(
+                    Presence.kind == kind, Presence.ref_id == ref_id, Presence.process == process
+                )
+            )
+            s.commit()
+        if not present(kind, ref_id):
+            _announce(kind, ref_id)
+
+
+def page_visit(chat_id: int) -> None:
+    """A visitor without a socket loaded a page of their chat: present for PRESENCE_SECONDS."""
+    was_there = present(PresenceKind.VISITOR, chat_id)
+    _upsert(PresenceKind.VISITOR, chat_id, PAGE)
+    if not was_there:
+        _announce(PresenceKind.VISITOR, chat_id)
+
+
+def heartbeat() -> None:
+    """Refresh this process's rows (one sweeper round); re-create any a purge removed."""
+    process = process_id()
+    with _lock:
+        held = list(_held)
+    for kind in PresenceKind:
+        ids = [ref_id for k, ref_id in held if k == kind]
+        if not ids:
+            continue
+        with db.session() as s:
+            s.execute(
+                update(Presence)
+                .where(Presence.process == process, Presence.kind == kind)
+                .where(Presence.ref_id.in_(ids))
+                .values(seen_at=clock.now())
+            )
+            found = set(
+                s.exec(
+                    select(Presence.ref_id).where(
+                        Presence.process == process, Presence.kind == kind
+                    )
+                )
+            )
+            s.commit()
+        for ref_id in set(ids) - found:
+            _upsert(kind, ref_id, process)
+        _touch_seen(kind, ids)
+
+
+def expire() -> int:
+    """Remove rows nobody refreshed in time and tell the chats concerned; returns how many."""
+    with db.session() as s:
+        stale = list(s.exec(select(Presence).where(Presence.seen_at < _cutoff())))
+        if not stale:
+            return 0
+        s.execute(delete(Presence).where(Presence.id.in_([row.id for row in stale])))
+        s.commit()
+    for row in stale:
+        if not present(PresenceKind(row.kind), row.ref_id):
+            _announce(PresenceKind(row.kind), row.ref_id)
+    return len(stale)
+
+
+def _upsert(kind: PresenceKind, ref_id: int, process: str) -> None:
+    # Only this process writes its own rows, so update-then-insert cannot race.
+    with db.session() as s:
+        changed = s.execute(
+            update(Presence)
+            .where(Presence.kind == kind, Presence.ref_id == ref_id, Presence.process == process)
+            .values(seen_at=clock.now())
+        ).rowcount
+        if not changed:
+            s.add(Presence(kind=kind, ref_id=ref_id, process=process, seen_at=clock.now()))
+        s.commit()
+    _touch_seen(kind, [ref_id])
+
+
+def _touch_seen(kind: PresenceKind, ids: list[int]) -> None:
+    """The visitor was there just now: the sweeper counts their absence from this moment."""
+    if kind != PresenceKind.VISITOR or not ids:
+        return
+    with db.session() as s:
+        s.execute(update(Chat).where(Chat.id.in_(ids)).values(visitor_seen_at=clock.now()))
+        s.commit()
+
+
+def _announce(kind: PresenceKind, ref_id: int) -> None:
+    """Both sides of the chats concerned redraw who is there."""
+    if kind == PresenceKind.VISITOR:
+        chat_ids = [ref_id]
+    else:
+        with db.session() as s:
+            chat_ids = list(
+                s.exec(
+                    select(Chat.id).where(
+                        Chat.worker_id == ref_id, Chat.status == ChatStatus.ACTIVE
+                    )
+                )
+            )
+    for chat_id in chat_ids:
+        hub().publish(chat_topic(chat_id), {"type": "presence", "kind": str(kind)})
