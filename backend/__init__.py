@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import clock, db, hub, security, seed, sockets, sweeper
 from backend.config import ROOT, from_environment
-from backend.extensions import babel, csrf
+from backend.extensions import babel, csrf, limiter
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     hub.init_app(app)
     babel.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     sockets.sock.init_app(app)
     security.init_app(app)
     seed.init_app(app)

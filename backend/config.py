@@ -31,6 +31,8 @@ _SETTINGS = {
     # Proxies in front that set X-Forwarded-Proto and -Host (a TLS-terminating one: 1).
     # Only scheme and host are taken from them; the client address never is.
     "PROXY_HOPS": (0, int),
+    # Where rate-limit counters live: memory (one process), or redis://... for several.
+    "RATELIMIT_STORAGE_URI": ("memory://", str),
     # Seconds between WebSocket pings; a peer that does not answer is dropped.
     "WS_PING_INTERVAL": (25, int),
 }
