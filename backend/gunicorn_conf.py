@@ -5,17 +5,19 @@ import os
 import re
 
 bind = os.environ.get("VTCHAT_BIND", "127.0.0.1:8000")
-# One process: the in-process hub fans out only within it. Threads hold the WebSockets.
+# One process: the in-process hub fans out only within it.
 workers = 1
-worker_class = "gthread"
-# The pool grows only as needed; every open WebSocket holds one thread while it lasts.
-threads = int(os.environ.get("VTCHAT_THREADS", "1000"))
-# Idle keep-alive connections wait in the poller, not in a thread: allow more than threads.
-worker_connections = threads * 2
+# Evented: an open WebSocket or a slow client costs a greenlet, not an OS thread.
+worker_class = "gevent"
+# Connections one process serves at once, sockets and half-sent requests included; the app
+# refuses sockets beyond MAX_SOCKETS itself, with a close code browsers understand.
+worker_connections = int(os.environ.get("VTCHAT_WORKER_CONNECTIONS", "12000"))
 graceful_timeout = 5
 accesslog = "-" if os.environ.get("VTCHAT_ACCESS_LOG", "1") == "1" else None
 # Time, method, path (no query string), status, size, duration: nothing about the visitor.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Gives the format only those atoms, with control characters escaped (backend/access_log.py).
+logger_class = "backend.access_log.AccessLog"
 forwarded_allow_ips = ""
 # Several instances (make run, the e2e tests) may run at once; none needs the control socket.
 control_socket_disable = True
@@ -44,7 +46,22 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
-    """One sweeper per app process; it reads the database, so any number of them agree."""
-    from backend import sweeper
+    """One sweeper per app process (it reads the database, so any number of them agree);
+    and on shutdown or reload, every socket is closed at once with 1012 so clients reconnect
+    to the new process instead of hanging until the graceful timeout."""
+    import threading
+    import time
 
+    from backend import sockets, sweeper, workers
+
+    # Refuse to serve (the master stops) while the public demo password opens a real account.
+    with worker.wsgi.app_context():
+        workers.check_no_demo_passwords(worker.log, progress=worker.notify)
     sweeper.start(worker.wsgi)
+
+    def close_sockets_when_stopping():
+        while worker.alive:
+            time.sleep(0.1)
+        sockets.close_all(sockets.RESTART)
+
+    threading.Thread(target=close_sockets_when_stopping, daemon=True).start()

@@ -1,7 +1,12 @@
-"""WebSocket connections: each has one writer thread fed by an outbox, as turbo-flask does.
+"""WebSocket connections: each has one writer fed by an outbox, as turbo-flask does.
 
 Hub callbacks only put events in the outbox, so a slow client never holds up a publisher,
-and flask-sock's `send()` is only ever called from the connection's own thread.
+and flask-sock's `send()` is only ever called from the connection's own greenlet (thread,
+outside gunicorn's gevent worker).
+
+Sockets are bounded: a few per person (the newest wins, the oldest is closed) and a number
+per process (beyond it a socket is refused with 1013, "try again later"). On shutdown every
+socket is closed with 1012, "service restart", on which the htmx ws extension reconnects.
 """
 
 import queue
@@ -9,15 +14,24 @@ import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
+from wsproto.utilities import LocalProtocolError
 
 from backend.hub import hub
 
 sock = Sock()
 
 _WAKE = object()  # an outbox item that only makes the writer look at the socket again
+
+GOING_AWAY = 1001
+POLICY = 1008  # not reconnected by the htmx ws extension: a refused or superseded socket
+RESTART = 1012  # reconnected: the server restarts
+TRY_AGAIN = 1013  # reconnected after a while: this process holds as many sockets as it may
+
+_lock = threading.Lock()
+_open: dict["Connection", None] = {}  # in order of opening, so the oldest comes first
 
 
 class _WakingEvent(threading.Event):
@@ -43,19 +57,47 @@ def server_options(app) -> dict:
 
 
 def same_origin() -> bool:
-    """Browsers send Origin on WebSocket handshakes; only our own pages may connect."""
-    origin = request.headers.get("Origin")
-    return bool(origin) and urlsplit(origin).netloc == request.host
+    """Browsers send Origin on WebSocket handshakes; only our own pages may connect.
+
+    Scheme and host both count: a page on http may not open the socket of the https site,
+    nor the other way round. A proxy may name the socket's scheme ws or wss.
+    """
+    web = {"http": "http", "ws": "http", "https": "https", "wss": "https"}
+    origin = urlsplit(request.headers.get("Origin") or "")
+    return (
+        bool(origin.netloc)
+        and origin.netloc.lower() == request.host.lower()
+        and web.get(origin.scheme.lower()) == web.get(request.scheme.lower(), "")
+    )
+
+
+def open_count() -> int:
+    return len(_open)
+
+
+def close_all(code: int = RESTART) -> int:
+    """Close every socket of this process after what is queued (shutdown); how many."""
+    with _lock:
+        connections = list(_open)
+    for connection in connections:
+        connection.close_soon(code)
+    return len(connections)
 
 
 class Connection:
-    """One open WebSocket: subscribed to some topics, rendering events into HTML to send."""
+    """One open WebSocket: subscribed to some topics, rendering events into HTML to send.
 
-    def __init__(self, ws, render: Callable[[dict], str | None]):
+    `owner` names whose socket it is ("visitor:12", "worker:3:queue"): at most
+    MAX_SOCKETS_PER_PERSON of one owner stay open in a process.
+    """
+
+    def __init__(self, ws, render: Callable[[dict], str | None], owner: str | None = None):
         self.ws = ws
         self.render = render
+        self.owner = owner
         self.outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.topics: list[str] = []
+        self.close_code: int | None = None
         if isinstance(ws.event, _WakingEvent):
             ws.event.wake = self._wake
 
@@ -70,8 +112,24 @@ class Connection:
         if html:
             self.ws.send(html)
 
+    def _register(self) -> bool:
+        """Count this socket in; False when the process already holds all it may."""
+        config = current_app.config
+        with _lock:
+            if len(_open) >= config["MAX_SOCKETS"]:
+                return False
+            _open[self] = None
+            mine = [c for c in _open if self.owner is not None and c.owner == self.owner]
+        # The newest wins: a flood of sockets with one ticket only ever holds a few.
+        for older in mine[: -config["MAX_SOCKETS_PER_PERSON"]]:
+            older.close_soon(POLICY)
+        return True
+
     def serve(self, topics: list[str], first: Callable[[], str | None]) -> None:
         """Subscribe, send what `first()` renders, then forward events until either side closes."""
+        if not self._register():
+            self.ws.close(reason=TRY_AGAIN, message="busy")
+            return
         self.topics = topics
         for topic in topics:
             hub().subscribe(topic, self.deliver)
@@ -82,18 +140,30 @@ class Connection:
                 item = self.outbox.get()
                 if item is _WAKE:
                     # Browsers send nothing we use; drop it so the buffer cannot grow.
+                    drained = False
                     while self.ws.connected and self.ws.receive(timeout=0) is not None:
-                        pass
+                        drained = True
+                    if not drained and self.ws.connected:
+                        # Woken with nothing to read: the reader is closing the socket (a
+                        # frame too big wakes us just before it says so). Let it finish.
+                        self.ws.thread.join(timeout=1)
                     continue
                 if item is None:
+                    if self.ws.connected:
+                        self.ws.close(reason=self.close_code or GOING_AWAY)
                     break
                 self.send(self.render(item))
-        except ConnectionClosed:
+        except (ConnectionClosed, LocalProtocolError, OSError):
+            # The peer closed (or the line broke) between our check and our send.
             pass
         finally:
             for topic in topics:
                 hub().unsubscribe(topic, self.deliver)
+            with _lock:
+                _open.pop(self, None)
 
-    def close_soon(self) -> None:
-        """Stop after what is already in the outbox has been sent."""
+    def close_soon(self, code: int = 1000) -> None:
+        """Close with `code` after what is already in the outbox has been sent."""
+        if self.close_code is None:
+            self.close_code = code
         self.outbox.put(None)

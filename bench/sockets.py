@@ -3,7 +3,7 @@
 N visitors wait in the demo region, each with an open WebSocket. A worker accepts the first
 chat; every other visitor's place changes. We print the time to connect, the worker's memory
 and threads per socket, and how long it takes until every visitor has seen their new place.
-BENCH_SOCKETS sets N (default 500); the gunicorn thread pool is sized to hold them.
+BENCH_SOCKETS sets N (default 500); gunicorn is allowed enough connections to hold them.
 """
 
 import os
@@ -75,7 +75,7 @@ def main():
     n = int(os.environ.get("BENCH_SOCKETS", "500"))
     with (
         tempfile.TemporaryDirectory() as folder,
-        serve(Path(folder), THREADS=str(n + 200), ACCESS_LOG="0") as server,
+        serve(Path(folder), WORKER_CONNECTIONS=str(n + 1000), ACCESS_LOG="0") as server,
     ):
         app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": server.secret_key})
         with app.app_context():
@@ -125,7 +125,7 @@ def main():
         for ws in sockets:
             ws.close()
 
-    print(f"bench sockets: {n} waiting visitors, one gunicorn process (gthread), SQLite")
+    print(f"bench sockets: {n} waiting visitors, one gunicorn process (gevent), SQLite")
     print(
         f"  connect + first snapshot, all {n}: {connect_s:.2f} s "
         f"({connect_s / n * 1000:.1f} ms each, one after the other)"

@@ -84,7 +84,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
 def serve(folder: Path, **settings: str) -> Iterator[Server]:
     """A seeded SQLite database in `folder` and gunicorn serving the app on a free port.
 
-    `settings` are extra VTCHAT_* variables without the prefix, e.g. THREADS="2000".
+    `settings` are extra VTCHAT_* variables without the prefix, e.g. MAX_SOCKETS="2000".
     """
     port = _free_port()
     database_url = f"sqlite:///{folder / 'vtchat.sqlite'}"
