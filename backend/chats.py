@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from backend import clock, db, regions
@@ -260,8 +261,17 @@ def close_queues() -> list[int]:
     return _end_where(waiting_there, ChatStatus.ABANDONED, EndReason.CLOSED)
 
 
-def add_message(chat_id: int, sender: Sender, body: str) -> Message | None:
-    """Store a message with the chat's next sequence number; None if the chat is not active."""
+def add_message(
+    chat_id: int, sender: Sender, body: str, send_key: str | None = None
+) -> Message | None:
+    """Store a message with the chat's next sequence number; None if the chat is not active.
+
+    `send_key` comes with the message box: a send tried again because its answer was lost
+    (the server restarted, the line broke) finds the message already stored and stores
+    nothing new.
+    """
+    if send_key and (earlier := _sent_with(chat_id, sender, send_key)) is not None:
+        return earlier
     with db.session() as s:
         # The increment takes the chat's row lock, so numbers are gapless and commit in order.
         seq = s.execute(
@@ -274,12 +284,32 @@ def add_message(chat_id: int, sender: Sender, body: str) -> Message | None:
             s.rollback()
             return None
         message = Message(
-            chat_id=chat_id, seq=seq, sender=sender, body=body, created_at=clock.now()
+            chat_id=chat_id,
+            seq=seq,
+            sender=sender,
+            body=body,
+            created_at=clock.now(),
+            send_key=send_key,
         )
         s.add(message)
-        s.commit()
+        try:
+            s.commit()
+        except IntegrityError:
+            # The same send in another request at the same moment: that one stored it.
+            s.rollback()
+            if send_key and (earlier := _sent_with(chat_id, sender, send_key)) is not None:
+                return earlier
+            raise
     hub().publish(chat_topic(chat_id), message_event(message))
     return message
+
+
+def _sent_with(chat_id: int, sender: Sender, send_key: str) -> Message | None:
+    with db.session() as s:
+        query = select(Message).where(
+            Message.chat_id == chat_id, Message.send_key == send_key, Message.sender == sender
+        )
+        return s.exec(query).first()
 
 
 def message_event(message: Message) -> dict:

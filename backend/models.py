@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -117,13 +117,18 @@ class Chat(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("chat_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("chat_id", "seq"),
+        # A send tried again (the answer was lost) carries the same key: stored once.
+        Index("ix_message_chat_key", "chat_id", "send_key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(foreign_key="chat.id", index=True)
     seq: int
     sender: str  # a Sender
     body: str
+    send_key: str | None = None  # random per message box drawn; None before keys existed
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -4,7 +4,12 @@ Each process counts its own sockets in memory and keeps one row per person it ho
 socket of. Its sweeper refreshes those rows every round; a row that has not been refreshed
 for PRESENCE_SECONDS belongs to a dead process (kill -9, a lost machine) and counts for
 nothing. So presence is rebuilt by whoever holds the sockets now, never trusted from before a
-restart. A change of presence is published on the chats it concerns, for both sides to show.
+restart.
+
+When a person's last socket in a process closes, the row stays, with no sockets, for
+AWAY_AFTER_SECONDS: a page reload or a move from the queue to a chat in the console is not
+leaving. The sweeper then removes it. Coming and going are published on the chats they
+concern, for both sides to show.
 """
 
 import os
@@ -14,7 +19,7 @@ from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, update
+from sqlalchemy import and_, delete, exists, not_, or_, update
 from sqlmodel import select
 
 from backend import clock, db
@@ -37,6 +42,18 @@ def process_id() -> str:
     return _process[1]
 
 
+def sockets_open(kind: PresenceKind, ref_id: int) -> bool:
+    """Whether any living process has written down an open socket of this person."""
+    with db.session() as s:
+        query = select(Presence.id).where(
+            Presence.kind == kind,
+            Presence.ref_id == ref_id,
+            Presence.sockets > 0,
+            Presence.seen_at >= _ago("PRESENCE_SECONDS"),
+        )
+        return s.exec(query).first() is not None
+
+
 def forget_process() -> None:
     """Start counting afresh, as a new process would (for tests)."""
     global _process
@@ -45,15 +62,21 @@ def forget_process() -> None:
         _process = None
 
 
-def _cutoff():
-    return clock.now() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
+def _ago(setting: str):
+    return clock.now() - timedelta(seconds=current_app.config[setting])
+
+
+def _counting():
+    """A row counts while its process keeps it fresh, or briefly after its last socket closed."""
+    return or_(
+        and_(Presence.sockets > 0, Presence.seen_at >= _ago("PRESENCE_SECONDS")),
+        and_(Presence.sockets <= 0, Presence.seen_at >= _ago("AWAY_AFTER_SECONDS")),
+    )
 
 
 def is_live(kind: PresenceKind, ref_id):
-    """A SQL condition: someone of this kind and id has a fresh row (ref_id may be a column)."""
-    return exists().where(
-        Presence.kind == kind, Presence.ref_id == ref_id, Presence.seen_at >= _cutoff()
-    )
+    """A SQL condition: this person is there (ref_id may be a column)."""
+    return exists().where(Presence.kind == kind, Presence.ref_id == ref_id, _counting())
 
 
 def present(kind: PresenceKind, ref_id: int) -> bool:
@@ -69,38 +92,33 @@ def arrived(kind: PresenceKind, ref_id: int) -> None:
         first = _held[(kind, ref_id)] == 1
     if first:
         was_there = present(kind, ref_id)
-        _upsert(kind, ref_id, process)
+        _upsert(kind, ref_id, process, sockets=1)
         if not was_there:
             _announce(kind, ref_id)
-    else:
-        _touch_seen(kind, [ref_id])
+    # Another socket of someone already here changes nothing in the database: opening many
+    # costs no writes, and the sweeper renews the row while any stays open.
 
 
 def left(kind: PresenceKind, ref_id: int) -> None:
-    """A socket of this person closed in this process."""
+    """A socket of this person closed in this process.
+
+    The last one leaves the row without sockets: gone once AWAY_AFTER_SECONDS have passed
+    without a new one, which the sweeper notices and announces.
+    """
     process = process_id()
     with _lock:
         _held[(kind, ref_id)] -= 1
         last = _held[(kind, ref_id)] <= 0
         if last:
             del _held[(kind, ref_id)]
-    _touch_seen(kind, [ref_id])
     if last:
-        with db.session() as s:
-            s.execute(
-                delete(Presence).where(
-                    Presence.kind == kind, Presence.ref_id == ref_id, Presence.process == process
-                )
-            )
-            s.commit()
-        if not present(kind, ref_id):
-            _announce(kind, ref_id)
+        _upsert(kind, ref_id, process, sockets=0)  # also the moment they were last seen
 
 
 def page_visit(chat_id: int) -> None:
-    """A visitor without a socket loaded a page of their chat: present for PRESENCE_SECONDS."""
+    """A visitor without a socket loaded a page of their chat: present for AWAY_AFTER_SECONDS."""
     was_there = present(PresenceKind.VISITOR, chat_id)
-    _upsert(PresenceKind.VISITOR, chat_id, PAGE)
+    _upsert(PresenceKind.VISITOR, chat_id, PAGE, sockets=0)
     if not was_there:
         _announce(PresenceKind.VISITOR, chat_id)
 
@@ -118,7 +136,7 @@ def heartbeat() -> None:
             s.execute(
                 update(Presence)
                 .where(Presence.process == process, Presence.kind == kind)
-                .where(Presence.ref_id.in_(ids))
+                .where(Presence.ref_id.in_(ids), Presence.sockets > 0)
                 .values(seen_at=clock.now())
             )
             found = set(
@@ -130,14 +148,14 @@ def heartbeat() -> None:
             )
             s.commit()
         for ref_id in set(ids) - found:
-            _upsert(kind, ref_id, process)
+            _upsert(kind, ref_id, process, sockets=1)
         _touch_seen(kind, ids)
 
 
 def expire() -> int:
-    """Remove rows nobody refreshed in time and tell the chats concerned; returns how many."""
+    """Remove rows that no longer count and tell the chats concerned; returns how many."""
     with db.session() as s:
-        stale = list(s.exec(select(Presence).where(Presence.seen_at < _cutoff())))
+        stale = list(s.exec(select(Presence).where(not_(_counting()))))
         if not stale:
             return 0
         s.execute(delete(Presence).where(Presence.id.in_([row.id for row in stale])))
@@ -148,16 +166,17 @@ def expire() -> int:
     return len(stale)
 
 
-def _upsert(kind: PresenceKind, ref_id: int, process: str) -> None:
+def _upsert(kind: PresenceKind, ref_id: int, process: str, sockets: int) -> None:
     # Only this process writes its own rows, so update-then-insert cannot race.
+    now = clock.now()
     with db.session() as s:
         changed = s.execute(
             update(Presence)
             .where(Presence.kind == kind, Presence.ref_id == ref_id, Presence.process == process)
-            .values(seen_at=clock.now())
+            .values(seen_at=now, sockets=sockets)
         ).rowcount
         if not changed:
-            s.add(Presence(kind=kind, ref_id=ref_id, process=process, seen_at=clock.now()))
+            s.add(Presence(kind=kind, ref_id=ref_id, process=process, sockets=sockets, seen_at=now))
         s.commit()
     _touch_seen(kind, [ref_id])
 

@@ -7,7 +7,8 @@ Each round:
 - waiting visitors not seen for the grace time leave the queue, and so does everyone
   waiting in a region that has closed;
 - active chats end whose visitor is gone too long, or where nobody wrote for too long;
-- transcripts past the retention time are deleted, whoever or whatever ended the chat.
+- transcripts past the retention time are deleted, whoever or whatever ended the chat;
+- open console sockets are told whether their worker's session still stands.
 """
 
 import logging
@@ -16,7 +17,7 @@ import threading
 import click
 from flask.cli import with_appcontext
 
-from backend import chats, presence
+from backend import chats, console, presence
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,14 @@ def sweep() -> dict[str, int]:
     presence.heartbeat()
     return {
         "stale presence": presence.expire(),
-        "left the queue": len(chats.abandon_gone()),
+        # Closing first: a visitor still waiting at closing time is told why the chat ended.
         "closed queue": len(chats.close_queues()),
+        "left the queue": len(chats.abandon_gone()),
         "visitor gone": len(chats.end_gone_active()),
         "silent": len(chats.end_silent()),
         "transcripts deleted": chats.purge_transcripts(),
+        # A `flask worker disable` in another process reaches this one's open consoles here.
+        "console sessions checked": console.recheck_sessions(),
     }
 
 

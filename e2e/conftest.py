@@ -39,7 +39,16 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, request):
     """A seeded SQLite database and gunicorn serving the app on a free port."""
-    with serve(tmp_path_factory.mktemp("vtchat")) as running:
+    # Every test's visitor starts from 127.0.0.1: the limits on chat starts would soon refuse
+    # them (tests/test_limits.py tests those limits).
+    limits = {
+        "START_LIMIT_PER_CLIENT": "1000 per minute",
+        "START_LIMIT_PER_REGION": "1000 per minute",
+        # Someone who leaves is shown as gone within seconds, not half a minute.
+        "SWEEP_INTERVAL_SECONDS": "1",
+        "AWAY_AFTER_SECONDS": "3",
+    }
+    with serve(tmp_path_factory.mktemp("vtchat"), **limits) as running:
         request.config.stash[GUNICORN_LOG] = running.log_path
         yield running
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 from backend import chats, db, presence, sweeper
 from backend.hub import chat_topic, region_topic
 from backend.models import PresenceKind, Worker
+from tests.helpers import add_workers
 
 VISITOR = PresenceKind.VISITOR
 
@@ -102,6 +103,7 @@ def test_a_chat_the_visitor_left_cannot_be_accepted(ctx):
 
 
 def test_workers_accepting_at_the_same_moment_only_one_gets_the_chat(app):
+    add_workers(app, 6)
     with app.app_context():
         chat = chats.create("DEMO", "Anna")
         with db.session() as s:
@@ -375,3 +377,18 @@ def test_purge_transcripts_command(app, runner, clock):
     assert "1 transcripts deleted." in result.output
     with app.app_context():
         assert chats.messages(old.id) == []
+
+
+# --- a send tried again after its answer was lost is stored once ------------------------------
+
+
+def test_a_send_tried_again_with_its_key_is_stored_once(ctx, hub):
+    chat = active_chat()
+    first = chats.add_message(chat.id, "visitor", "Ben je er?", send_key="sleutel-een-1")
+    hub.clear()
+    again = chats.add_message(chat.id, "visitor", "Ben je er?", send_key="sleutel-een-1")
+    assert again.id == first.id
+    assert [m.body for m in chats.messages(chat.id)] == ["Ben je er?"]
+    assert hub.events(chat_topic(chat.id)) == []  # nobody is told twice
+    chats.add_message(chat.id, "visitor", "Ben je er?", send_key="sleutel-twee-2")
+    assert len(chats.messages(chat.id)) == 2  # the same words sent anew are a new message

@@ -8,7 +8,7 @@ import html
 import re
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from backend import chats, presence, sweeper
 from backend.models import EndReason, PresenceKind
-from tests.helpers import COOKIE, DEMO_SITE, all_chats, log_in, start_chat, text_of
+from tests.helpers import DEMO_SITE, all_chats, cookie_header, log_in, start_chat, text_of
 
 RECEIVE_TIMEOUT = 10  # seconds; only a guard against hanging, never an assertion
 MAX_FRAMES = 20
@@ -40,11 +40,10 @@ def server(app):
 @contextmanager
 def connect(server, path, client, origin=None, **options):
     """A WebSocket as the browser opens it: the session cookie and our own page's Origin."""
-    cookie = client.get_cookie(COOKIE)
     ws = websocket.create_connection(
         f"ws://{server}{path}",
         timeout=RECEIVE_TIMEOUT,
-        cookie=f"{COOKIE}={cookie.value}" if cookie else None,
+        cookie=cookie_header(client, path),
         origin=origin or f"http://{server}",
         **options,
     )
@@ -293,8 +292,8 @@ def test_the_console_sees_a_waiting_visitor_who_closes_the_pop_up_leave(app, ser
         with connect(server, socket_path(visitor), visitor) as ws:
             receive(ws)
         (chat,) = all_chats(app)
-        with app.app_context():  # the server has seen the socket close
-            assert wait_for(lambda: not presence.present(PresenceKind.VISITOR, chat.id))
+        with app.app_context():  # the server has seen the socket close and written it down
+            assert wait_for(lambda: not presence.sockets_open(PresenceKind.VISITOR, chat.id))
         clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"] + 1)
         receive_until(console, "Er wacht niemand.")
     (chat,) = all_chats(app)
@@ -450,3 +449,36 @@ def test_forms_pushed_over_the_socket_carry_no_token_of_their_own(app, server, v
     assert sent.status_code == 200
     with app.app_context():
         assert [m.body for m in chats.messages(visitor.chat_id)] == ["Met het token van het paneel"]
+
+
+# --- bounds: one person cannot hold many sockets, one process not too many ------------------
+
+
+def test_of_many_sockets_with_one_ticket_only_the_newest_stay_open(app, server, visitor):
+    limit = app.config["MAX_SOCKETS_PER_PERSON"]
+    with ExitStack() as stack:
+        opened = [stack.enter_context(connect(server, visitor.socket, visitor))]
+        receive(opened[0])
+        for _ in range(limit):
+            opened.append(stack.enter_context(connect(server, visitor.socket, visitor)))
+            receive(opened[-1])
+        oldest, *newest = opened
+        assert receive_close(oldest) == 1008  # which the htmx ws extension does not reconnect
+        with app.app_context():
+            chats.end(visitor.chat_id, EndReason.VISITOR)
+        for ws in newest:  # the newest still get every push
+            assert "beëindigd" in text_of(receive_until(ws, "beëindigd"))
+
+
+def test_a_process_holding_all_the_sockets_it_may_refuses_with_1013(app, server, visitor):
+    app.config["MAX_SOCKETS"] = 2
+    other = app.test_client()
+    start_chat(other, nickname="Bo")
+    with (
+        connect(server, visitor.socket, visitor) as first,
+        connect(server, socket_path(other), other) as second,
+    ):
+        receive(first)
+        receive(second)
+        with connect(server, visitor.socket, visitor) as third:
+            assert receive_close(third) == 1013  # "try again later": the extension retries

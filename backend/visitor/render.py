@@ -4,9 +4,9 @@ from flask import abort, g, render_template, request, session, url_for
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
-from backend import chats, db, regions
+from backend import chats, db, presence, regions
 from backend.forms import ConfirmForm, MessageForm, StartForm
-from backend.models import Chat, Site, Worker
+from backend.models import Chat, ChatStatus, PresenceKind, Site, Worker
 from backend.visitor import tickets
 
 
@@ -93,11 +93,19 @@ def chat_context(site: Site, chat: Chat, **extra) -> dict:
         "chat": chat,
         "region": regions.get(chat.region_code),
         "worker": worker,
+        "worker_here": worker_here(chat),
         "messages": chats.messages(chat.id),
         "position": chats.position(chat),
         **empty_forms(),
         **extra,
     }
+
+
+def worker_here(chat: Chat) -> bool:
+    """During an active chat: whether the worker has the console open."""
+    if chat.status != ChatStatus.ACTIVE or chat.worker_id is None:
+        return False
+    return presence.present(PresenceKind.WORKER, chat.worker_id)
 
 
 def composer_part(site: Site, chat: Chat, **extra) -> str:

@@ -12,7 +12,7 @@ from backend.hub import chat_topic
 from backend.models import EndReason, PresenceKind, Site, Worker
 from backend.sockets import Connection, same_origin, sock
 from backend.visitor import bp, tickets
-from backend.visitor.render import chat_context, fresh_popup
+from backend.visitor.render import chat_context, fresh_popup, worker_here
 
 
 class VisitorStream:
@@ -22,6 +22,7 @@ class VisitorStream:
         self.site, self.chat_id, self.last_seq = site, chat_id, 0
         self.position: int | None = None  # the place the pop-up shows now
         self.worker: Worker | None = None  # whose name the visitor's messages answer to
+        self.worker_here = True  # what the pop-up shows of the worker's presence
         self.connection: Connection | None = None
 
     def snapshot(self, changed: bool = False) -> str:
@@ -37,6 +38,7 @@ class VisitorStream:
             return fresh_popup(self.site)
         context = chat_context(self.site, chat, pushed=True, swapped=changed)
         self.worker = context["worker"]
+        self.worker_here = context["worker_here"]
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         self.position = context["position"]
         if not chat.is_open:
@@ -52,7 +54,26 @@ class VisitorStream:
             return render_template("widget/_queue.html", position=self.position, announce=True)
         if kind == "state":
             return self.snapshot(changed=True)
+        if kind == "presence" and event.get("kind") == PresenceKind.WORKER:
+            return self._worker_presence()
         return None
+
+    def _worker_presence(self) -> str | None:
+        chat = chats.get(self.chat_id)
+        if chat is None or self.worker is None:
+            return None
+        here = worker_here(chat)
+        if here == self.worker_here:
+            return None
+        came_back, self.worker_here = here and not self.worker_here, here
+        return render_template(
+            "widget/_presence.html",
+            chat=chat,
+            worker=self.worker,
+            worker_here=here,
+            came_back=came_back,
+            announce=True,
+        )
 
     def _messages(self, event: dict) -> str | None:
         # Read from the database: what was missed comes too, once and in order.
@@ -87,7 +108,7 @@ def live(ws, site_key):
         ws.close(reason=1000)
         return
     stream = VisitorStream(site, chat.id)
-    connection = Connection(ws, stream.render)
+    connection = Connection(ws, stream.render, owner=f"visitor:{chat.id}")
     stream.connection = connection
     opened = chat.is_open
     if opened:

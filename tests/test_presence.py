@@ -1,0 +1,141 @@
+"""Presence lives in the database and survives restarts; the sweeper ends what time decides."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from backend import chats, db, presence, sweeper
+from backend.hub import chat_topic
+from backend.models import Presence, PresenceKind, Worker
+from tests.helpers import all_chats
+
+VISITOR, WORKER = PresenceKind.VISITOR, PresenceKind.WORKER
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+def demo_worker_id() -> int:
+    with db.session() as s:
+        return s.exec(select(Worker.id).where(Worker.region_code == "DEMO")).first()
+
+
+def active_chat(nickname="Anna"):
+    chat = chats.create("DEMO", nickname)
+    assert chats.accept(chat.id, demo_worker_id())
+    return chat
+
+
+def later(clock, app, setting: str, extra: int = 1) -> None:
+    clock.at += timedelta(seconds=app.config[setting] + extra)
+
+
+def test_a_chat_whose_pop_up_never_opened_a_socket_leaves_the_queue(ctx, clock):
+    chat = chats.create("DEMO", "Anna")  # a script that posts the form and never comes back
+    later(clock, ctx, "WAITING_GRACE_SECONDS")
+    assert sweeper.sweep()["left the queue"] == 1
+    assert (chats.get(chat.id).status, chats.get(chat.id).ended_by) == ("abandoned", "timeout")
+
+
+def test_the_sweeper_keeps_a_visitor_whose_socket_is_open(ctx, clock):
+    chat = chats.create("DEMO", "Anna")
+    presence.arrived(VISITOR, chat.id)
+    for _ in range(3):  # rounds of the sweeper while the pop-up stays open
+        later(clock, ctx, "WAITING_GRACE_SECONDS")
+        sweeper.sweep()
+    assert chats.get(chat.id).status == "waiting"
+
+
+def test_after_kill_9_the_dead_process_sockets_stop_counting(ctx, clock, hub):
+    waiting, talking = chats.create("DEMO", "Anna"), active_chat("Bo")
+    presence.arrived(VISITOR, waiting.id)
+    presence.arrived(VISITOR, talking.id)
+    assert presence.present(VISITOR, talking.id)
+    presence.forget_process()  # kill -9: the process and its memory are gone, its rows stay
+    hub.clear()
+    later(clock, ctx, "PRESENCE_SECONDS")
+    done = sweeper.sweep()  # the restarted process's sweeper
+    assert done["stale presence"] == 2
+    assert not presence.present(VISITOR, talking.id)
+    assert {"type": "presence", "kind": "visitor"} in hub.events(chat_topic(talking.id))
+    later(clock, ctx, "WAITING_GRACE_SECONDS")
+    sweeper.sweep()
+    assert chats.get(waiting.id).status == "abandoned"  # no ghost before a new visitor
+
+
+def test_presence_is_per_person_and_outlives_a_reload(ctx, clock):
+    chat = active_chat()
+    presence.arrived(VISITOR, chat.id)
+    presence.arrived(VISITOR, chat.id)  # a second tab
+    presence.left(VISITOR, chat.id)
+    assert presence.present(VISITOR, chat.id)
+    presence.left(VISITOR, chat.id)
+    assert presence.present(VISITOR, chat.id)  # a reload is not leaving
+    later(clock, ctx, "AWAY_AFTER_SECONDS")
+    assert not presence.present(VISITOR, chat.id)
+    assert sweeper.sweep()["stale presence"] == 1
+    with db.session() as s:
+        assert list(s.exec(select(Presence))) == []
+
+
+def test_both_sides_hear_when_the_other_comes_and_goes(ctx, clock, hub):
+    chat = active_chat()
+    worker_id = chats.get(chat.id).worker_id
+    hub.clear()
+    presence.arrived(WORKER, worker_id)
+    presence.left(WORKER, worker_id)
+    presence.arrived(WORKER, worker_id)  # from the queue to the chat: never gone
+    presence.left(WORKER, worker_id)
+    sweeper.sweep()
+    later(clock, ctx, "AWAY_AFTER_SECONDS")
+    sweeper.sweep()  # the console stayed closed: now the worker is gone
+    presence.arrived(VISITOR, chat.id)
+    assert hub.events(chat_topic(chat.id)) == [
+        {"type": "presence", "kind": "worker"},
+        {"type": "presence", "kind": "worker"},
+        {"type": "presence", "kind": "visitor"},
+    ]
+
+
+def test_an_active_chat_ends_when_the_visitor_is_gone_too_long(ctx, clock):
+    chat = active_chat()
+    presence.arrived(VISITOR, chat.id)
+    presence.left(VISITOR, chat.id)
+    clock.at += timedelta(seconds=ctx.config["VISITOR_GONE_SECONDS"] - 1)
+    chats.add_message(chat.id, "worker", "Ben je er nog?")  # writing does not bring them back
+    assert sweeper.sweep()["visitor gone"] == 0
+    clock.at += timedelta(seconds=1)
+    assert sweeper.sweep()["visitor gone"] == 1
+    ended = chats.get(chat.id)
+    assert (ended.status, ended.ended_by) == ("ended", "visitor_gone")
+
+
+def test_an_active_chat_where_nobody_writes_ends(ctx, clock):
+    chat = active_chat()
+    presence.arrived(VISITOR, chat.id)  # the visitor is there, but silent
+    clock.at += timedelta(seconds=ctx.config["SILENT_SECONDS"] // 2)
+    chats.add_message(chat.id, "visitor", "hallo")
+    clock.at += timedelta(seconds=ctx.config["SILENT_SECONDS"] - 1)
+    assert sweeper.sweep()["silent"] == 0
+    clock.at += timedelta(seconds=1)
+    assert sweeper.sweep()["silent"] == 1
+    assert chats.get(chat.id).ended_by == "silent"
+
+
+def test_the_pop_up_says_why_a_chat_ended_by_itself(app, client, clock):
+    from tests.helpers import start_chat, taken_chat
+
+    chat_id = taken_chat(app, client)
+    clock.at += timedelta(seconds=app.config["VISITOR_GONE_SECONDS"])
+    with app.app_context():
+        sweeper.sweep()
+    page = client.get("/w/demo-utrecht?continued=1").text
+    assert "omdat je een tijd weg was" in page
+    assert "0800 2000" in page
+    assert all_chats(app)[-1].id == chat_id
+    start_chat(client)  # and a new chat can start right away
+    assert all_chats(app)[-1].status == "waiting"
