@@ -1,8 +1,9 @@
 """The message hub: topics, subscribers and events, behind one small interface.
 
-Events are small JSON-able dicts. Topics are "chat:<id>" (messages and state of one chat)
-and "region:<code>" (its queue changed). A multi-process hub (Redis, PostgreSQL NOTIFY)
-implements the same three methods; nothing else in the app needs to change.
+Events are small JSON-able dicts. Topics are "chat:<id>" (messages and state of one chat),
+"region:<code>" (its queue changed) and "worker:<id>" (the worker's sessions ended). A
+multi-process hub (Redis, PostgreSQL NOTIFY) implements the same three methods; nothing else
+in the app needs to change.
 """
 
 import threading
@@ -72,3 +73,7 @@ def chat_topic(chat_id: int) -> str:
 
 def region_topic(region_code: str) -> str:
     return f"region:{region_code}"
+
+
+def worker_topic(worker_id: int) -> str:
+    return f"worker:{worker_id}"

@@ -1,20 +1,24 @@
-"""Seeding: the real regions and postcodes from backend/data, and the demo sites and workers."""
+"""Seeding: the real regions and postcodes from backend/data, and the demo sites and workers.
+
+Demo workers exist only in the demo region: real regions get accounts with
+`flask worker add`, and the app refuses to run while the demo password opens one of them.
+"""
 
 import csv
 from pathlib import Path
 
 import click
-from argon2 import PasswordHasher
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from backend import db, hours
+from backend import db, hours, passwords
 from backend.models import OpeningHours, Postcode, Region, Site, Worker
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_REGION = "DEMO"
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = "demo"  # public: written in the README
+DEMO_WORKERS = [("demo", "Sanne"), ("demo2", "Joris")]
 
 # Demo host pages styled as a few regional sites; all route to the round-the-clock demo region.
 DEMO_SITES = [
@@ -55,12 +59,10 @@ def seed_regions() -> int:
 
 
 def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
-    """The demo region (open around the clock), demo sites and one demo worker per region.
+    """The demo region (open around the clock), its demo sites and its demo workers.
 
-    Returns the (username, password, region name) logins.
+    Returns the (username, password, region code) logins.
     """
-    hasher = PasswordHasher()
-    password_hash = hasher.hash(DEMO_PASSWORD)
     logins = []
     with db.session() as s:
         if s.get(Region, DEMO_REGION) is None:
@@ -95,28 +97,48 @@ def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
             site.origin = demo_origin  # the demo may be served on another port this time
             s.add(site)
         s.flush()
-        workers = [("demo", "Sanne", DEMO_REGION), ("demo2", "Joris", DEMO_REGION)]
-        for region in s.exec(select(Region).where(Region.is_demo == False)):  # noqa: E712
-            workers.append((region.code.lower(), f"Medewerker {region.name}", region.code))
-        for username, display_name, region_code in workers:
+        for username, display_name in DEMO_WORKERS:
             if not s.exec(select(Worker).where(Worker.username == username)).first():
                 s.add(
                     Worker(
                         username=username,
                         display_name=display_name,
-                        password_hash=password_hash,
-                        region_code=region_code,
+                        password_hash=passwords.hash_password(DEMO_PASSWORD),  # its own salt
+                        region_code=DEMO_REGION,
                     )
                 )
-            logins.append((username, DEMO_PASSWORD, region_code))
+            logins.append((username, DEMO_PASSWORD, DEMO_REGION))
         s.commit()
     return logins
+
+
+def retire_old_demo_workers() -> list[str]:
+    """Disable the accounts that earlier versions gave every real region with the demo password.
+
+    They were named after the region's code (vt01 ... vt25); one whose password was changed
+    since is a real account and stays.
+    """
+    from backend import workers  # workers reads DEMO_PASSWORD from here
+
+    with db.session() as s:
+        codes = s.exec(select(Region.code).where(Region.is_demo == False)).all()  # noqa: E712
+        old = s.exec(
+            select(Worker).where(
+                Worker.username.in_([code.lower() for code in codes]),
+                Worker.disabled == False,  # noqa: E712
+            )
+        ).all()
+    retired = [w.username for w in old if passwords.verify(w.password_hash, DEMO_PASSWORD)]
+    for username in retired:
+        workers.set_disabled(username, True)
+    return retired
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Bring the tables to the newest schema and load the regions and postcodes."""
+    """Create the database if there is none (the app never does), bring it to the newest
+    schema, and load the regions and postcodes."""
     db.upgrade()
     count = seed_regions()
     click.echo(f"Database ready ({count} regions loaded)." if count else "Database ready.")
@@ -129,15 +151,17 @@ def seed_demo_command():
     db.upgrade()
     seed_regions()
     logins = seed_demo(current_app.config["DEMO_ORIGIN"])
+    retired = retire_old_demo_workers()
     base, demo = current_app.config["CHAT_BASE_URL"], current_app.config["DEMO_ORIGIN"]
     click.echo("Demo host pages (a regional site with the chat pop-up):")
     for key, name, _ in DEMO_SITES:
         click.echo(f"  {demo}/demo/{key}   {name}")
     click.echo(f"Worker console: {base}/console/")
-    click.echo(
-        "Demo workers (password 'demo'): demo and demo2 (demo region);"
-        " vt01, vt02, ... for each real region"
-    )
+    usernames = " and ".join(username for username, _, _ in logins)
+    click.echo(f"Demo workers (demo region only), password '{DEMO_PASSWORD}': {usernames}")
+    if retired:
+        click.echo(f"Disabled old demo accounts of real regions: {', '.join(retired)}")
+    click.echo("Real accounts: flask --app backend worker add USERNAME --name NAME --region CODE")
     return logins
 
 

@@ -6,13 +6,16 @@ CSRF protection stays on, as in production: the test client posts its session's 
 a rendered form does, and tests that want to see a post refused leave it out.
 """
 
-import re
+import hashlib
+import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from babel.messages import mofile, pofile
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 
 from backend import create_app, db, presence
 from backend.seed import seed_demo, seed_regions
@@ -51,8 +54,13 @@ def _config(database_path, **overrides) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": f"sqlite:///{database_path}",
+        # Some tests make their database after the app; tests/test_faults.py turns it on.
+        "CHECK_DATABASE": False,
         "CHAT_BASE_URL": BASE_URL,
         "DEMO_ORIGIN": DEMO_ORIGIN,
+        # The hosts tests call the app by: the test client, real servers on 127.0.0.1, and
+        # the public host behind a proxy. Unset, they come from CHAT_BASE_URL and DEMO_ORIGIN.
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "demo.example", "chat.example"],
     }
     config.update(overrides)
     return config
@@ -85,15 +93,26 @@ class BrowserClient(FlaskClient):
             data = kwargs.get("data") or {}
             if kwargs.get("method") == "POST" and isinstance(data, dict):
                 if "csrf_token" not in data:
-                    kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+                    kwargs["data"] = {
+                        **data,
+                        "csrf_token": self.csrf_token(args[0] if args else "/"),
+                    }
                 elif not data["csrf_token"]:
                     kwargs["data"] = {k: v for k, v in data.items() if k != "csrf_token"}
         return super().open(*args, **kwargs)
 
-    def csrf_token(self) -> str:
-        """The token a form rendered now for this session would carry."""
-        html = self.get("/console/login").text
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    def csrf_token(self, path: str = "/console/login") -> str:
+        """The token a form rendered now would carry, for the session `path` gets.
+
+        The console (/console) and the visitor's pages each have a session cookie of their own.
+        """
+        # What flask_wtf's generate_csrf does when a form is rendered.
+        secret = hashlib.sha1(os.urandom(64)).hexdigest()
+        if self._cookies is not None:  # a client without cookies keeps no session to sign for
+            with self.session_transaction(urlsplit(path).path, base_url=BASE_URL) as session:
+                secret = session.setdefault("csrf_token", secret)
+        signer = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
+        return signer.dumps(secret)
 
 
 @pytest.fixture

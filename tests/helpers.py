@@ -9,13 +9,14 @@ from sqlmodel import select
 
 from backend import db
 from backend.hub import InProcessHub
-from backend.models import Chat
+from backend.models import Chat, Worker
 
 # Wednesday 18 November 2026, 10:00 in Amsterdam (CET, UTC+1): real regions are open.
 WEDNESDAY_MORNING = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 DEMO_ORIGIN = "https://demo.example"
 BASE_URL = "https://localhost"
 COOKIE = "__Host-vtchat"
+CONSOLE_COOKIE = "__Secure-vtconsole"  # the worker's: sent to /console only
 DEMO_SITE = "demo-utrecht"
 
 
@@ -97,3 +98,28 @@ def session_of(app, client) -> dict:
     if cookie is None or not cookie.value:
         return {}
     return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def cookie_header(client, path: str) -> str | None:
+    """The Cookie header a browser sends to `path`: the console's cookie goes to /console only."""
+    cookies = [(COOKIE, client.get_cookie(COOKIE))]
+    if path == "/console" or path.startswith("/console/"):
+        cookies.append((CONSOLE_COOKIE, client.get_cookie(CONSOLE_COOKIE, path="/console")))
+    return "; ".join(f"{name}={c.value}" for name, c in cookies if c is not None) or None
+
+
+def add_workers(app, count: int, region: str = "DEMO") -> list[int]:
+    """More workers (no password that opens them), for tests that need many; their ids."""
+    with app.app_context(), db.session() as s:
+        added = [
+            Worker(
+                username=f"extra{n}",
+                display_name=f"Extra {n}",
+                password_hash="-",
+                region_code=region,
+            )
+            for n in range(count)
+        ]
+        s.add_all(added)
+        s.commit()
+        return [w.id for w in added]

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from backend import chats, db
+from backend import chats, db, workers
 from backend.models import Worker
 from tests.helpers import DEMO_SITE, all_chats, log_in, start_chat, text_of
 
@@ -105,8 +105,10 @@ def test_dashboard_lists_only_the_waiting_chats_of_the_workers_region(app, worke
     assert waiting_nicknames(html) == ["Anna", "Cas"]
     assert "Wachtend in Demo-regio (altijd open) (2)" in text_of(html)
 
+    with app.app_context():
+        workers.add("utrecht1", "Ilse", "VT20", "een lang wachtwoord")
     utrecht = app.test_client()
-    log_in(utrecht, "vt20", "demo")
+    log_in(utrecht, "utrecht1", "een lang wachtwoord")
     assert waiting_nicknames(utrecht.get("/console/").text) == ["Utrecht-Bo"]
 
 

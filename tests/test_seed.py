@@ -93,15 +93,18 @@ def test_demo_sites_frame_only_on_the_demo_origin(app):
     assert {site.region_code for site in sites} == {DEMO_REGION}
 
 
-def test_one_demo_worker_per_real_region_with_a_hashed_password(app):
-    region_codes = {row["vt_code"] for row in csv_rows("vt_regios_cbs2025.csv")}
+def test_demo_workers_are_only_in_the_demo_region_each_with_their_own_salt(app):
     with app.app_context(), db.session() as s:
         workers = list(s.exec(select(Worker)))
-    assert {w.region_code for w in workers} == region_codes | {DEMO_REGION}
-    demo = next(w for w in workers if w.username == "demo")
-    assert demo.password_hash.startswith("$argon2id$")
-    assert "demo" not in demo.password_hash.split("$")[-1]
-    assert PasswordHasher().verify(demo.password_hash, "demo")
+    assert {w.username: w.region_code for w in workers} == {
+        "demo": DEMO_REGION,
+        "demo2": DEMO_REGION,
+    }
+    for worker in workers:
+        assert worker.password_hash.startswith("$argon2id$")
+        assert PasswordHasher().verify(worker.password_hash, "demo")
+    salts = {w.password_hash.split("$")[-2] for w in workers}
+    assert len(salts) == len(workers)
 
 
 def test_init_db_command_creates_and_loads_a_fresh_database(make_app):

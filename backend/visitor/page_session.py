@@ -1,4 +1,8 @@
-"""The visitor's session when the browser refuses our cookie: the page carries it instead.
+"""Sessions: the visitor's cookie (or, refused, the page carries it) and the console's own.
+
+The worker console has a cookie of its own, sent only to /console: first-party, `SameSite=Lax`,
+not partitioned. The visitor's cookie lives in someone else's site's iframe: `SameSite=None`,
+partitioned, for the whole host. Neither session can be read or overwritten by the other side.
 
 Safari before 18.4 drops partitioned third-party cookies, and some visitors block cookies
 altogether. Then the signed session travels in a request header that htmx adds from the
@@ -15,6 +19,15 @@ from itsdangerous import BadSignature
 
 HEADER = "X-VTChat-Session"
 VISITOR_PATHS = "/w/"
+CONSOLE_PATH = "/console"
+# `__Host-` would need Path=/; `__Secure-` still makes browsers refuse it from plain http.
+CONSOLE_COOKIE = "__Secure-vtconsole"
+
+
+def for_console() -> bool:
+    """Whether this request belongs to the worker console, and so to the console's cookie."""
+    path = request.path
+    return path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/")
 
 
 class VisitorSession(SecureCookieSession):
@@ -25,6 +38,19 @@ class PageCarriedSessionInterface(SecureCookieSessionInterface):
     """The signed cookie session, falling back on the header for the visitor's pages."""
 
     session_class = VisitorSession
+
+    # The console's cookie differs from the visitor's (the app's SESSION_COOKIE_*) in these.
+    def get_cookie_name(self, app):
+        return CONSOLE_COOKIE if for_console() else super().get_cookie_name(app)
+
+    def get_cookie_path(self, app):
+        return CONSOLE_PATH if for_console() else super().get_cookie_path(app)
+
+    def get_cookie_samesite(self, app):
+        return "Lax" if for_console() else super().get_cookie_samesite(app)
+
+    def get_cookie_partitioned(self, app):
+        return False if for_console() else super().get_cookie_partitioned(app)
 
     def open_session(self, app, request):
         serializer = self.get_signing_serializer(app)
