@@ -25,6 +25,7 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
     app = make_app(seed=False)
     with app.app_context():
         # The tables as `create_all` made them before there were migrations, with a chat.
+        db.create_file()
         config = Config()
         config.set_main_option("script_location", str(db.MIGRATIONS))
         with db.engine().begin() as connection:

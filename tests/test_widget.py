@@ -619,6 +619,12 @@ def test_every_page_locks_htmx_down(client, path):
         "includeIndicatorStyles": False,
         "historyCacheSize": 0,
         "selfRequestsOnly": True,
+        # Error answers are swapped too: they are Dutch fragments (tests/test_faults.py).
+        "responseHandling": [
+            {"code": "204", "swap": False},
+            {"code": "[23]..", "swap": True},
+            {"code": "[45]..", "swap": True, "error": True},
+        ],
     }
     assert '<meta name="referrer" content="no-referrer">' in head
 
