@@ -15,8 +15,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 
-from backend import chats, presence, regions
+from backend import chats, presence, rate_limits, regions
+from backend.extensions import client_key
 from backend.forms import ConfirmForm, MessageForm, StartForm
 from backend.models import ChatStatus, EndReason, Sender, Site
 from backend.visitor import bp
@@ -78,6 +80,7 @@ def start(site_key):
     if chat is not None and chat.is_open:
         return redirect(page_url(site), 303)
     form = start_form(site)
+    status = 200
     if form.validate_on_submit():
         region = _chosen_region(form, site)
         if region is not None and form.role.data == "professional":
@@ -89,6 +92,8 @@ def start(site_key):
                     region=region.name,
                 )
             )
+        elif region is not None and not _may_start(form, region):
+            status = rate_limits.TOO_MANY_REQUESTS
         elif region is not None:
             chat = chats.create(
                 region.code,
@@ -101,7 +106,32 @@ def start(site_key):
             if is_htmx():
                 return panel("widget/_chat.html", **chat_context(site, chat))
             return redirect(page_url(site), 303)
-    return panel("widget/_form.html", site=site, form=form, **retention())
+    return panel("widget/_form.html", site=site, form=form, **retention()), status
+
+
+def _may_start(form: StartForm, region) -> bool:
+    """Within the limits on starts from this client and into this region's queue; else say so.
+
+    Counted only for a valid form, so a visitor correcting a typo never uses one up.
+    """
+    if not rate_limits.allow("START_LIMIT_PER_CLIENT", client_key()):
+        form.nickname.errors.append(
+            _(
+                "You have started several chats in a short time. Wait a few minutes and try "
+                "again, or call 0800 2000."
+            )
+        )
+        return False
+    if not rate_limits.allow("START_LIMIT_PER_REGION", region.code):
+        form.region.errors.append(
+            _(
+                "It is very busy in the chat of %(region)s right now. Try again in a minute, "
+                "or call 0800 2000 (day and night).",
+                region=region.name,
+            )
+        )
+        return False
+    return True
 
 
 def retention() -> dict:
@@ -128,7 +158,11 @@ def form_expired(error):
 
     Answered inside the pop-up like any page of it, never as a bare 400 the frame cannot show.
     """
-    site = site_or_404(request.view_args["site_key"])
+    try:
+        site = site_or_404((request.view_args or {}).get("site_key", ""))
+    except NotFound as unknown:
+        # A handler cannot raise: an unknown site is answered as any unknown page is.
+        return current_app.handle_http_exception(unknown)
     form = start_form(site, fresh=True)
     form.csrf_token.errors = [error.description]
     response = make_response(panel("widget/_form.html", site=site, form=form, **retention()))
@@ -168,15 +202,19 @@ def send(site_key):
     site = site_or_404(site_key)
     chat = _chat_or_page(site)
     form = MessageForm()
+    status = 200
     if form.validate_on_submit():
-        if chats.add_message(chat.id, Sender.VISITOR, form.body.data) is None:
+        if not rate_limits.allow("VISITOR_MESSAGE_LIMIT", str(chat.id)):
+            form.body.errors.append(rate_limits.too_many_messages())
+            status = rate_limits.TOO_MANY_REQUESTS
+        elif chats.add_message(chat.id, Sender.VISITOR, form.body.data, form.send_key.data) is None:
             form.body.errors.append(_("This conversation is no longer open."))
         else:
             if not is_htmx():
                 return redirect(page_url(site), 303)
             form = MessageForm(formdata=None)
     chat = chats.get(chat.id)
-    return composer_part(site, chat, form=form, focus_box=True)
+    return composer_part(site, chat, form=form, focus_box=True), status
 
 
 @bp.get("/<site_key>/composer")
