@@ -1,0 +1,300 @@
+"""The chaos run: visitors and workers chat while sockets drop and gunicorn is killed.
+
+Dozens of visitors start chats through the pop-up's form; workers log in, take them and both
+sides send numbered messages, each try under a text of its own, while a dropper breaks a
+random socket every few tenths of a second and the server is killed with SIGKILL and
+started again on the same port and database. Some visitors only wait (they must stay in the
+queue), others leave in each of the ways a visitor can (never opening the pop-up's socket,
+closing the pop-up, being there when the server died): they must leave the queue. After a
+quiet period what each side received is compared with what was sent and what is stored.
+"""
+
+import random
+import secrets
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+
+from backend import create_app, db
+from backend.models import Worker as WorkerRow
+from backend.presence import PAGE
+from tests.chaos.browser import NoAnswer
+from tests.chaos.ledger import Conversation, Figures, tally
+from tests.chaos.links import Link
+from tests.chaos.people import RETRY_PAUSE, Visitor, Worker, acknowledged, message_text
+from tests.chaos.server import ChaosServer
+
+SWEEP_SECONDS, PRESENCE_SECONDS, GRACE_SECONDS = 1, 3, 20
+SETTINGS = {
+    "ACCESS_LOG": "0",
+    "SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS),
+    "PRESENCE_SECONDS": str(PRESENCE_SECONDS),
+    # Long enough for a live visitor's socket to come back after a kill (the htmx ws
+    # extension waits up to 8 s between tries here), short enough to see ghosts go.
+    "WAITING_GRACE_SECONDS": str(GRACE_SECONDS),
+    "VISITOR_GONE_SECONDS": "3600",
+    "SILENT_SECONDS": "3600",
+    # Every visitor starts from this one address, and the chats talk faster than people.
+    "START_LIMIT_PER_CLIENT": "1000 per minute",
+    "START_LIMIT_PER_REGION": "1000 per minute",
+    "VISITOR_MESSAGE_LIMIT": "1000 per minute",
+    "WORKER_MESSAGE_LIMIT": "1000 per minute",
+}
+GUARD = 30  # seconds; only against hanging, never a measure of what is tested
+
+
+@dataclass(frozen=True)
+class Plan:
+    conversations: int = 24
+    chats_per_worker: int = 3  # a worker handles one to three chats at once
+    waiting: int = 4  # visitors who wait all along, never taken
+    ghosts_of_each_kind: int = 2
+    chat_seconds: float = 24.0
+    kills: int = 3
+    pause: tuple[float, float] = (0.1, 0.6)  # between one side's messages
+    drop_every: tuple[float, float] = (0.1, 0.4)  # between two dropped sockets
+
+
+class Run:
+    """One chaos run against one server: the cast, the chaos, the quiet, the count."""
+
+    def __init__(self, server: ChaosServer, plan: Plan):
+        self.server, self.plan = server, plan
+        self.talks: list[Conversation] = []
+        self.links: list[Link] = []  # every link that should stay up until the end
+        self.dead_processes: set[str] = set()
+        self.kill_times: list[float] = []
+        self.down_seconds: list[float] = []
+        self.counts = {"no answer": 0, "5xx answers": 0, "refused (4xx or kept in box)": 0}
+        self.stop_chatting = threading.Event()
+        self._lock = threading.Lock()
+
+    # --- setting the scene -------------------------------------------------------------
+    def cast(self) -> None:
+        """Everyone starts; the ghosts leave; workers take the chats; every page connects."""
+        plan, base = self.plan, self.server.base
+        workers = add_workers(self.server, -(-plan.conversations // plan.chats_per_worker))
+        chatting = [Visitor(base, f"chaos-{n}") for n in range(plan.conversations)]
+        waiting = [Visitor(base, f"wait-{n}") for n in range(plan.waiting)]
+        kinds = ("never-opened", "closed-popup", "died-with-server")
+        ghosts = {
+            kind: [Visitor(base, f"{kind}-{n}") for n in range(plan.ghosts_of_each_kind)]
+            for kind in kinds
+        }
+        everyone = chatting + waiting + [v for group in ghosts.values() for v in group]
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda v: v.start(), everyone))
+            list(pool.map(lambda w: w.log_in(), workers))
+        ids = dict(self.server.query("SELECT nickname, id FROM chat"))
+        assert len(ids) == len(everyone), "a start made more than one chat"
+
+        for visitor in ghosts["closed-popup"]:
+            link = visitor.link().start()
+            assert link.wait_open(GUARD)
+            link.stop()
+        self.ghost_links = [v.link(reconnect=False).start() for v in ghosts["died-with-server"]]
+        for visitor in waiting:
+            self._keep(visitor.link().start())
+        for worker in workers:
+            self._keep(worker.page_link("/console/").start())
+        for n, visitor in enumerate(chatting):
+            worker = workers[n // plan.chats_per_worker]
+            chat_id = ids[visitor.nickname]
+            assert worker.accept(chat_id), f"{worker.username} could not take chat {chat_id}"
+            self.talks.append(
+                Conversation(
+                    number=n,
+                    chat_id=chat_id,
+                    visitor=visitor,
+                    worker=worker,
+                    visitor_link=self._keep(visitor.link().start()),
+                    worker_link=self._keep(worker.page_link(f"/console/chats/{chat_id}").start()),
+                )
+            )
+        self.waiting_ids = {ids[v.nickname] for v in waiting}
+        for link in self.links + self.ghost_links:
+            assert link.wait_first_open(GUARD), f"{link.url} did not open"
+
+    def _keep(self, link: Link) -> Link:
+        self.links.append(link)
+        return link
+
+    # --- the chaos -----------------------------------------------------------------------
+    def chaos(self) -> None:
+        """Both sides of every chat talk while sockets drop and the server is killed."""
+        drivers = [threading.Thread(target=self._talk, args=(t,)) for t in self.talks]
+        dropper = threading.Thread(target=self._drop_sockets)
+        for thread in [*drivers, dropper]:
+            thread.start()
+        started = time.monotonic()
+        slot = self.plan.chat_seconds / self.plan.kills
+        for n in range(self.plan.kills):
+            at = started + slot * n + random.uniform(0.2, 0.8) * slot
+            time.sleep(max(0.0, at - time.monotonic()))
+            self._kill_and_restart()
+        time.sleep(max(0.0, started + self.plan.chat_seconds - time.monotonic()))
+        self.stop_chatting.set()
+        for thread in [*drivers, dropper]:
+            thread.join(GUARD)
+
+    def _kill_and_restart(self) -> None:
+        rows = self.server.query("SELECT DISTINCT process FROM presence WHERE process != ?", PAGE)
+        self.dead_processes.update(process for (process,) in rows)
+        self.server.kill()
+        self.kill_times.append(time.monotonic())
+        time.sleep(random.uniform(0, 0.5))
+        self.server.start()
+        self.down_seconds.append(time.monotonic() - self.kill_times[-1])
+
+    def _drop_sockets(self) -> None:
+        while not self.stop_chatting.wait(random.uniform(*self.plan.drop_every)):
+            random.choice(self.links).drop()
+
+    def _talk(self, talk: Conversation) -> None:
+        while not self.stop_chatting.is_set():
+            self._send_one(talk, random.choice("vw"))
+            self.stop_chatting.wait(random.uniform(*self.plan.pause))
+
+    def _send_one(self, talk: Conversation, side: str) -> None:
+        """Send the side's next message; try again under a new text until it is confirmed."""
+        number, attempt = talk.next_number[side], 0
+        while not self.stop_chatting.is_set():
+            attempt += 1
+            text = message_text(talk.number, side, number, attempt)
+            talk.tried.append(text)
+            try:
+                if side == "v":
+                    answer = talk.visitor.send(text)
+                else:
+                    answer = talk.worker.send(talk.chat_id, text)
+            except NoAnswer:
+                self._count("no answer")
+            else:
+                if acknowledged(answer, text):
+                    talk.sent.append((side, number, text))
+                    talk.next_number[side] += 1
+                    return
+                self._count(
+                    "5xx answers" if answer.status >= 500 else "refused (4xx or kept in box)"
+                )
+            self.stop_chatting.wait(RETRY_PAUSE)
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.counts[what] += 1
+
+    # --- after the chaos -----------------------------------------------------------------
+    def quiet(self, quiet_for: float = 2.0) -> None:
+        """Until every page that still has a live socket is connected and nothing arrives."""
+        deadline = time.monotonic() + GUARD
+        while time.monotonic() < deadline:
+            alive = [link for link in self.links if link.alive]
+            settled = all(link.is_open for link in alive)
+            last = max((link.last_frame for link in alive), default=0)
+            if settled and time.monotonic() - last > quiet_for:
+                return
+            time.sleep(0.1)
+
+    def ghosts(self) -> tuple[list[int], list[str]]:
+        """Waiting chats of gone visitors, and presence rows of killed processes."""
+        waiting = [
+            chat_id
+            for (chat_id,) in self.server.query("SELECT id FROM chat WHERE status = 'waiting'")
+            if chat_id not in self.waiting_ids
+        ]
+        rows = self.server.query("SELECT process FROM presence")
+        return waiting, [process for (process,) in rows if process in self.dead_processes]
+
+    def wait_for_ghosts_to_go(self) -> None:
+        """Past the grace time after the ghosts were last seen (the first kill) and the
+        presence time after the last kill, and a few sweeps; longer only while ghosts stay."""
+        first, last = self.kill_times[0], self.kill_times[-1]
+        due = max(first + GRACE_SECONDS, last + PRESENCE_SECONDS) + 3 * SWEEP_SECONDS
+        time.sleep(max(0.0, due - time.monotonic()))
+        deadline = due + GUARD
+        while any(self.ghosts()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+    def figures(self) -> Figures:
+        """What was sent, against what the sockets brought and the database holds."""
+        ids = [talk.chat_id for talk in self.talks]
+        marks = ",".join("?" * len(ids))
+        rows = self.server.query(
+            f"SELECT chat_id, seq, sender, body FROM message WHERE chat_id IN ({marks})", *ids
+        )
+        figures = tally(self.talks, rows)
+        waiting, presence_rows = self.ghosts()
+        figures.ghosts = len(waiting) + len(presence_rows)
+        figures.kills = len(self.kill_times)
+        figures.gave_up = [
+            f"{page_of(link.url)} ({link.stopped_by})"
+            for link in self.links
+            if link.stopped_by is not None
+        ]
+        statuses = dict(self.server.query("SELECT id, status FROM chat"))
+        figures.swept = [i for i in self.waiting_ids if statuses[i] != "waiting"]
+        figures.swept += [t.chat_id for t in self.talks if statuses[t.chat_id] != "active"]
+        figures.server_errors = self.counts.pop("5xx answers")
+        codes = sum((link.codes for link in self.links), start=Counter())
+        figures.details.update(
+            {
+                "ghost chats still waiting": waiting,
+                "presence rows of killed processes": len(presence_rows),
+                "seconds down per kill": [round(s, 1) for s in self.down_seconds],
+                "sockets dropped": sum(link.drops for link in self.links),
+                "connections per close code": dict(sorted(codes.items())),
+                **self.counts,
+            }
+        )
+        return figures
+
+
+def page_of(url: str) -> str:
+    """A socket's path, with the console's chat number but never a visitor's ticket."""
+    address = urlsplit(url)
+    return address.path + (f"?{address.query}" if address.query.startswith("chat=") else "")
+
+
+def add_workers(server: ChaosServer, count: int) -> list[Worker]:
+    """Workers of the demo region with a password of this run, straight into the database."""
+    app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": server.secret_key})
+    password = secrets.token_urlsafe(16)
+    hashed = PasswordHasher().hash(password)
+    with app.app_context(), db.session() as s:
+        for n in range(count):
+            s.add(
+                WorkerRow(
+                    username=f"chaos{n}",
+                    display_name=f"Medewerker {n}",
+                    password_hash=hashed,
+                    region_code="DEMO",
+                )
+            )
+        s.commit()
+    app.extensions["db_engine"].dispose()
+    return [Worker(server.base, f"chaos{n}", password) for n in range(count)]
+
+
+def run(folder: Path, plan: Plan = Plan(), **settings: str) -> Figures:
+    """Everything, from an empty folder to the figures."""
+    server = ChaosServer(folder, **{**SETTINGS, **settings})
+    server.prepare()
+    server.start()
+    chaos = Run(server, plan)
+    try:
+        chaos.cast()
+        chaos.chaos()
+        chaos.quiet()
+        chaos.wait_for_ghosts_to_go()
+        figures = chaos.figures()
+    finally:
+        for link in chaos.links + getattr(chaos, "ghost_links", []):
+            link.stop()
+        server.stop()
+    return figures
