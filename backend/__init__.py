@@ -5,7 +5,18 @@ import secrets
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import clock, db, hub, security, seed, sockets, sweeper
+from backend import (
+    clock,
+    db,
+    errors,
+    hub,
+    passwords,
+    security,
+    seed,
+    sockets,
+    sweeper,
+    workers,
+)
 from backend.config import ROOT, from_environment
 from backend.extensions import babel, csrf, limiter
 
@@ -48,7 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     sockets.sock.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     seed.init_app(app)
+    workers.init_app(app)
+    passwords.init_app(app)
     sweeper.init_app(app)
 
     from backend import console, embed, visitor
