@@ -3,6 +3,7 @@
 import html
 import re
 import threading
+import time
 from datetime import UTC, datetime
 
 from sqlmodel import select
@@ -123,3 +124,13 @@ def add_workers(app, count: int, region: str = "DEMO") -> list[int]:
         s.add_all(added)
         s.commit()
         return [w.id for w in added]
+
+
+def wait_for(condition, seconds: float = 10) -> bool:
+    """Whether `condition()` comes true within `seconds` (a guard against hanging, not a timing)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

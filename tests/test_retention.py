@@ -4,16 +4,15 @@ Also the chats the sweeper ended itself (the visitor gone, nobody writing, closi
 waiting visitor who left), and also when nobody runs a command: the sweeper's own rounds do it.
 """
 
-import time
 from datetime import timedelta
 
 import pytest
 
 from backend import chats, presence, sweeper
 from backend.models import EndReason, PresenceKind, Sender
+from tests.helpers import wait_for
 
 REAL_REGION = "VT01"  # open on weekdays 9 to 17, unlike the demo region
-GUARD_SECONDS = 10  # only a guard against hanging, never an assertion
 
 
 def active_chat(nickname: str) -> int:
@@ -108,15 +107,6 @@ def test_every_ended_chat_loses_its_transcript_when_its_time_is_up(app, clock, e
         assert chats.messages(chat_id) == []
         assert chats.get(chat_id).nickname == ""
         assert (chats.get(chat_id).status, chats.get(chat_id).ended_by) == ended
-
-
-def wait_for(condition) -> bool:
-    deadline = time.monotonic() + GUARD_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_the_sweeper_s_own_rounds_end_a_gone_visitor_s_chat_and_later_delete_it(app, clock):

@@ -7,7 +7,6 @@ asserts on how long anything takes.
 import html
 import re
 import threading
-import time
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from werkzeug.serving import make_server
 
 from backend import chats, presence, sweeper
 from backend.models import EndReason, PresenceKind
-from tests.helpers import DEMO_SITE, all_chats, cookie_header, log_in, start_chat, text_of
+from tests.helpers import DEMO_SITE, all_chats, cookie_header, log_in, start_chat, text_of, wait_for
 
 RECEIVE_TIMEOUT = 10  # seconds; only a guard against hanging, never an assertion
 MAX_FRAMES = 20
@@ -60,15 +59,6 @@ def socket_path(client) -> str:
     assert found, "the pop-up opens no socket"
     address = urlsplit(html.unescape(found.group(1)))
     return f"{address.path}?{address.query}"
-
-
-def wait_for(condition, seconds: float = RECEIVE_TIMEOUT) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def receive(ws) -> str:
