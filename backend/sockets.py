@@ -48,11 +48,28 @@ class _WakingEvent(threading.Event):
             self.wake()
 
 
+class _ReaderThread(threading.Thread):
+    """simple-websocket's reader, which wakes the writer once more when it stops.
+
+    On some closes (a frame too big, a protocol error) the reader sets the event before it
+    marks the socket closed; this last wake lets the writer see the close and let go.
+    """
+
+    def run(self):
+        ws = getattr(self._target, "__self__", None)
+        try:
+            super().run()
+        finally:
+            if ws is not None:
+                ws.event.set()
+
+
 def server_options(app) -> dict:
     return {
         "ping_interval": app.config["WS_PING_INTERVAL"],
         "max_message_size": 4096,
         "event_class": _WakingEvent,
+        "thread_class": _ReaderThread,
     }
 
 
@@ -140,13 +157,8 @@ class Connection:
                 item = self.outbox.get()
                 if item is _WAKE:
                     # Browsers send nothing we use; drop it so the buffer cannot grow.
-                    drained = False
                     while self.ws.connected and self.ws.receive(timeout=0) is not None:
-                        drained = True
-                    if not drained and self.ws.connected:
-                        # Woken with nothing to read: the reader is closing the socket (a
-                        # frame too big wakes us just before it says so). Let it finish.
-                        self.ws.thread.join(timeout=1)
+                        pass
                     continue
                 if item is None:
                     if self.ws.connected:

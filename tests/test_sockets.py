@@ -15,7 +15,7 @@ import pytest
 import websocket
 from werkzeug.serving import make_server
 
-from backend import chats, presence, sweeper
+from backend import chats, presence, sockets, sweeper
 from backend.models import EndReason, PresenceKind
 from tests.helpers import DEMO_SITE, all_chats, cookie_header, log_in, start_chat, text_of, wait_for
 
@@ -472,3 +472,14 @@ def test_a_process_holding_all_the_sockets_it_may_refuses_with_1013(app, server,
         receive(second)
         with connect(server, visitor.socket, visitor) as third:
             assert receive_close(third) == 1013  # "try again later": the extension retries
+
+
+def test_sockets_closed_for_a_frame_too_big_are_all_let_go(app, server, visitor):
+    """A frame over the limit closes the socket; the server must not keep counting it."""
+    before = sockets.open_count()
+    for _ in range(20):
+        with connect(server, visitor.socket, visitor) as ws:
+            receive(ws)
+            ws.send("x" * 5000)
+            assert receive_close(ws) == 1009  # message too big
+    assert wait_for(lambda: sockets.open_count() <= before), sockets.open_count()
