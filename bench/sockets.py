@@ -20,9 +20,10 @@ import websocket
 
 from backend import chats, create_app
 from backend.visitor import tickets
+from backend.visitor.page_session import CONSOLE_COOKIE
 from e2e.harness import serve
 
-COOKIE = "__Host-vtchat"
+COOKIE = CONSOLE_COOKIE  # the worker's session: this browser only uses the console
 
 
 def _status(pid: int) -> dict[str, str]:
