@@ -62,6 +62,6 @@ def post_worker_init(worker):
     def close_sockets_when_stopping():
         while worker.alive:
             time.sleep(0.1)
-        sockets.close_all(sockets.RESTART)
+        sockets.shut_down()
 
     threading.Thread(target=close_sockets_when_stopping, daemon=True).start()

@@ -32,6 +32,7 @@ TRY_AGAIN = 1013  # reconnected after a while: this process holds as many socket
 
 _lock = threading.Lock()
 _open: dict["Connection", None] = {}  # in order of opening, so the oldest comes first
+_stopping = threading.Event()  # set on shutdown: sockets still arriving are sent on at once
 
 
 class _WakingEvent(threading.Event):
@@ -92,6 +93,13 @@ def open_count() -> int:
     return len(_open)
 
 
+def shut_down() -> int:
+    """This process is stopping: close every socket with 1012, and any that still arrives
+    (the listener stays open for up to a second) too, so clients go to the new process."""
+    _stopping.set()
+    return close_all(RESTART)
+
+
 def close_all(code: int = RESTART) -> int:
     """Close every socket of this process after what is queued (shutdown); how many."""
     with _lock:
@@ -129,23 +137,26 @@ class Connection:
         if html:
             self.ws.send(html)
 
-    def _register(self) -> bool:
-        """Count this socket in; False when the process already holds all it may."""
+    def _register(self) -> int | None:
+        """Count this socket in; else the close code to refuse it with."""
         config = current_app.config
+        if _stopping.is_set():
+            return RESTART
         with _lock:
             if len(_open) >= config["MAX_SOCKETS"]:
-                return False
+                return TRY_AGAIN
             _open[self] = None
             mine = [c for c in _open if self.owner is not None and c.owner == self.owner]
         # The newest wins: a flood of sockets with one ticket only ever holds a few.
         for older in mine[: -config["MAX_SOCKETS_PER_PERSON"]]:
             older.close_soon(POLICY)
-        return True
+        return None
 
     def serve(self, topics: list[str], first: Callable[[], str | None]) -> None:
         """Subscribe, send what `first()` renders, then forward events until either side closes."""
-        if not self._register():
-            self.ws.close(reason=TRY_AGAIN, message="busy")
+        refused = self._register()
+        if refused is not None:
+            self.ws.close(reason=refused)
             return
         self.topics = topics
         for topic in topics:
