@@ -11,6 +11,7 @@ from backend import (
     errors,
     hub,
     passwords,
+    rate_limits,
     security,
     seed,
     sockets,
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    rate_limits.init_app(app)
     sockets.sock.init_app(app)
     security.init_app(app)
     errors.init_app(app)

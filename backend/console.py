@@ -99,12 +99,11 @@ def _login_failed(_response) -> bool:
     methods=["POST"],
     deduct_when=_login_failed,
 )
-@limiter.limit(
-    lambda: current_app.config["LOGIN_CLIENT_LIMITS"], methods=["POST"], deduct_when=_login_failed
-)
 def login():
     """Log a worker in with username and password (argon2)."""
     form = LoginForm()
+    if request.method == "POST" and (wait := rate_limits.client_wait("LOGIN_CLIENT_LIMITS")):
+        return _refused(wait)
     if form.validate_on_submit():
         worker = workers.by_username(form.username.data)
         if worker is None:
@@ -118,15 +117,21 @@ def login():
             )
             return redirect(url_for("console.dashboard"), 303)
         g.login_failed = True
+        rate_limits.count_client("LOGIN_CLIENT_LIMITS")
         form.password.errors.append(_("Username or password is not right."))
     return render_template("console/login.html", form=form)
 
 
 @bp.errorhandler(RateLimitExceeded)
 def too_many_logins(_error):
-    """Too many failed logins for this account (or from here): say when to try again, in Dutch."""
+    """Too many failed logins for this account: say when to try again, in Dutch."""
     limit = limiter.current_limit
-    seconds = max(60, limit.reset_at - time.time()) if limit else 60
+    return _refused(limit.reset_at - time.time() if limit else 60)
+
+
+def _refused(seconds: float):
+    """The login form again, saying in how long (at least a minute) to try again."""
+    seconds = max(60, seconds)
     when = format_timedelta(timedelta(seconds=seconds), granularity="minute", add_direction=True)
     refused = _("Too many attempts to log in. Try again %(when)s.", when=when)
     return render_template("console/login.html", form=LoginForm(), refused=refused), 429

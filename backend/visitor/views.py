@@ -18,7 +18,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
 from backend import chats, presence, rate_limits, regions
-from backend.extensions import client_key
 from backend.forms import ConfirmForm, MessageForm, StartForm
 from backend.models import ChatStatus, EndReason, Sender, Site
 from backend.visitor import bp
@@ -114,7 +113,7 @@ def _may_start(form: StartForm, region) -> bool:
 
     Counted only for a valid form, so a visitor correcting a typo never uses one up.
     """
-    if not rate_limits.allow("START_LIMIT_PER_CLIENT", client_key()):
+    if not rate_limits.allow_client("START_LIMIT_PER_CLIENT"):
         form.nickname.errors.append(
             _(
                 "You have started several chats in a short time. Wait a few minutes and try "
