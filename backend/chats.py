@@ -277,7 +277,12 @@ def add_message(
         seq = s.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.status == ChatStatus.ACTIVE)
-            .values(last_seq=Chat.last_seq + 1, last_activity_at=clock.now())
+            .values(
+                last_seq=Chat.last_seq + 1,
+                last_activity_at=clock.now(),
+                # A visitor who writes is there: one UPDATE says both.
+                **({"visitor_seen_at": clock.now()} if sender == Sender.VISITOR else {}),
+            )
             .returning(Chat.last_seq)
         ).scalar_one_or_none()
         if seq is None:

@@ -32,6 +32,7 @@ TRY_AGAIN = 1013  # reconnected after a while: this process holds as many socket
 
 _lock = threading.Lock()
 _open: dict["Connection", None] = {}  # in order of opening, so the oldest comes first
+_by_owner: dict[str, dict["Connection", None]] = {}  # the same, per owner
 _stopping = threading.Event()  # set on shutdown: sockets still arriving are sent on at once
 
 
@@ -146,7 +147,10 @@ class Connection:
             if len(_open) >= config["MAX_SOCKETS"]:
                 return TRY_AGAIN
             _open[self] = None
-            mine = [c for c in _open if self.owner is not None and c.owner == self.owner]
+            mine = []
+            if self.owner is not None:
+                _by_owner.setdefault(self.owner, {})[self] = None
+                mine = list(_by_owner[self.owner])
         # The newest wins: a flood of sockets with one ticket only ever holds a few.
         for older in mine[: -config["MAX_SOCKETS_PER_PERSON"]]:
             older.close_soon(POLICY)
@@ -184,6 +188,10 @@ class Connection:
                 hub().unsubscribe(topic, self.deliver)
             with _lock:
                 _open.pop(self, None)
+                same = _by_owner.get(self.owner, {})
+                same.pop(self, None)
+                if not same:
+                    _by_owner.pop(self.owner, None)
 
     def close_soon(self, code: int = 1000) -> None:
         """Close with `code` after what is already in the outbox has been sent."""

@@ -139,3 +139,11 @@ def test_the_pop_up_says_why_a_chat_ended_by_itself(app, client, clock):
     assert all_chats(app)[-1].id == chat_id
     start_chat(client)  # and a new chat can start right away
     assert all_chats(app)[-1].status == "waiting"
+
+
+def test_a_visitor_who_writes_without_a_socket_is_not_gone(ctx, clock):
+    chat = active_chat()  # no socket: a browser without JavaScript, say
+    clock.at += timedelta(seconds=ctx.config["VISITOR_GONE_SECONDS"] - 1)
+    chats.add_message(chat.id, "visitor", "Ik ben er nog.")
+    clock.at += timedelta(seconds=ctx.config["VISITOR_GONE_SECONDS"] - 1)
+    assert sweeper.sweep()["visitor gone"] == 0

@@ -483,3 +483,24 @@ def test_sockets_closed_for_a_frame_too_big_are_all_let_go(app, server, visitor)
             ws.send("x" * 5000)
             assert receive_close(ws) == 1009  # message too big
     assert wait_for(lambda: sockets.open_count() <= before), sockets.open_count()
+
+
+def test_at_closing_time_a_waiting_visitor_is_told_over_the_socket(app, server, clock):
+    visitor = app.test_client()
+    start_chat(visitor, region="VT20")  # Utrecht: open until 17:00
+    with connect(server, socket_path(visitor), visitor) as ws:
+        assert "Je bent nummer 1" in text_of(receive(ws))
+        clock.at = clock.at.replace(hour=16)  # 17:00 in Amsterdam; the sweeper is running
+        told = text_of(receive_until(ws, "De chat is nu gesloten"))
+        assert "0800 2000" in told
+        assert receive_close(ws) == 1000
+
+
+def test_an_active_chat_whose_visitor_stayed_away_ends_over_the_socket(
+    app, server, clock, visitor, worker
+):
+    accept(app, visitor.chat_id)
+    with connect(server, f"/console/ws?chat={visitor.chat_id}", worker) as console:
+        assert "de bezoeker is" in text_of(receive(console))
+        clock.at += timedelta(seconds=app.config["VISITOR_GONE_SECONDS"] + 1)
+        assert "de bezoeker was te lang weg" in text_of(receive_until(console, "te lang weg"))

@@ -191,7 +191,6 @@ def _chat_or_page(site: Site):
     chat = current_chat()
     if chat is None:
         abort(redirect(page_url(site), 303))
-    chats.seen(chat.id)
     return chat
 
 
