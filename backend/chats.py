@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from backend import clock, db, regions
-from backend.hub import chat_topic, hub, region_topic
-from backend.models import OPEN_STATUSES, Chat, ChatStatus, EndReason, Message, Sender
+from backend.hub import chat_topic, hub, region_topic, worker_topic
+from backend.models import OPEN_STATUSES, Chat, ChatStatus, EndReason, Message, Sender, Worker
 
 MAX_MESSAGE_LENGTH = 2000
 
@@ -85,6 +85,51 @@ def waiting(region_code: str) -> list[Chat]:
         return list(s.exec(query))
 
 
+def waiting_in(region_codes: list[str]) -> list[Chat]:
+    """The queues of several regions as one, first come first served."""
+    with db.session() as s:
+        query = (
+            select(Chat)
+            .where(Chat.region_code.in_(region_codes), Chat.status == ChatStatus.WAITING)
+            .order_by(Chat.created_at, Chat.id)
+        )
+        return list(s.exec(query))
+
+
+def unread_counts(chat_ids: list[int]) -> dict[int, int]:
+    """Per chat, the visitor's messages after the last one its worker had on screen."""
+    if not chat_ids:
+        return {}
+    with db.session() as s:
+        rows = s.exec(
+            select(Message.chat_id, func.count())
+            .join(Chat, Chat.id == Message.chat_id)
+            .where(
+                Message.chat_id.in_(chat_ids),
+                Message.sender == Sender.VISITOR,
+                Message.seq > Chat.worker_read_seq,
+            )
+            .group_by(Message.chat_id)
+        )
+        return {chat_id: 0 for chat_id in chat_ids} | {chat_id: count for chat_id, count in rows}
+
+
+def mark_read(chat_id: int, seq: int) -> None:
+    """The worker has had the chat on screen up to message `seq`."""
+    with db.session() as s:
+        s.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.worker_read_seq < seq)
+            .values(worker_read_seq=seq)
+        )
+        s.commit()
+
+
+def typing(chat_id: int, sender: Sender) -> None:
+    """Someone is typing in an active chat: told to the other side, stored nowhere."""
+    hub().publish(chat_topic(chat_id), {"type": "typing", "sender": sender, "chat": chat_id})
+
+
 def position(chat: Chat) -> int | None:
     """1 for the first in the queue; None when the chat is not waiting."""
     if chat.status != ChatStatus.WAITING:
@@ -116,24 +161,82 @@ def active_for(worker_id: int) -> list[Chat]:
 def accept(chat_id: int, worker_id: int) -> bool:
     """Claim a waiting chat. One conditional UPDATE: of two workers at once, one wins.
 
-    Refused when the region's chat is closed: after hours nobody new is taken on.
+    Refused when the region's chat is closed (after hours nobody new is taken on), and
+    when the worker already has as many chats as their capacity.
     """
     chat = get(chat_id)
     if chat is None or not _region_open(chat.region_code):
         return False
+    return _claim(worker_id, Chat.id == chat_id)
+
+
+def take_next(worker_id: int, region_codes: list[str]) -> Chat | None:
+    """ "Volgende chat": claim the oldest waiting chat of these regions that are open now."""
+    open_codes = [code for code in region_codes if _region_open(code)]
+    for _attempt in range(5):  # a colleague may take the oldest between select and update
+        with db.session() as s:
+            oldest = s.exec(
+                select(Chat.id)
+                .where(Chat.status == ChatStatus.WAITING, Chat.region_code.in_(open_codes))
+                .order_by(Chat.created_at, Chat.id)
+                .limit(1)
+            ).first()
+        if oldest is None:
+            return None
+        if _claim(worker_id, Chat.id == oldest):
+            return get(oldest)
+        if at_capacity(worker_id):
+            return None
+    return None
+
+
+def at_capacity(worker_id: int) -> bool:
+    with db.session() as s:
+        worker = s.get(Worker, worker_id)
+        return worker is None or _active_count(s, worker_id) >= worker.capacity
+
+
+def _active_count(s, worker_id: int) -> int:
+    return s.exec(
+        select(func.count())
+        .select_from(Chat)
+        .where(Chat.worker_id == worker_id, Chat.status == ChatStatus.ACTIVE)
+    ).one()
+
+
+def _claim(worker_id: int, which) -> bool:
+    """Make the chat `which` selects the worker's, if it waits and they have room.
+
+    The worker's row is locked first (PostgreSQL; SQLite has one writer anyway), so two
+    claims of one worker at once cannot both find room for one more.
+    """
     now = clock.now()
     with db.session() as s:
+        worker = s.exec(select(Worker).where(Worker.id == worker_id).with_for_update()).first()
+        if worker is None or worker.disabled or _active_count(s, worker_id) >= worker.capacity:
+            s.rollback()
+            return False
+        chat = s.exec(select(Chat).where(which, Chat.status == ChatStatus.WAITING)).first()
+        if chat is None:
+            s.rollback()
+            return False
         result = s.execute(
             update(Chat)
-            .where(Chat.id == chat_id, Chat.status == ChatStatus.WAITING)
+            .where(Chat.id == chat.id, Chat.status == ChatStatus.WAITING)
             .values(
-                status=ChatStatus.ACTIVE, worker_id=worker_id, accepted_at=now, last_activity_at=now
+                status=ChatStatus.ACTIVE,
+                worker_id=worker_id,
+                accepted_at=now,
+                last_activity_at=now,
+                offered_to_id=None,
             )
         )
         s.commit()
         if result.rowcount != 1:
             return False
-    _state_changed(chat_id, chat.region_code)
+        chat_id, region_code = chat.id, chat.region_code
+    _state_changed(chat_id, region_code)
+    hub().publish(worker_topic(worker_id), {"type": "mine"})
     return True
 
 
@@ -320,6 +423,7 @@ def _sent_with(chat_id: int, sender: Sender, send_key: str) -> Message | None:
 def message_event(message: Message) -> dict:
     return {
         "type": "message",
+        "chat": message.chat_id,
         "seq": message.seq,
         "sender": message.sender,
         "body": message.body,
@@ -339,7 +443,7 @@ def messages(chat_id: int, after_seq: int = 0) -> list[Message]:
 
 def _state_changed(chat_id: int, region_code: str) -> None:
     """Both sides of the chat redraw it; the region's queue has changed too."""
-    hub().publish(chat_topic(chat_id), {"type": "state"})
+    hub().publish(chat_topic(chat_id), {"type": "state", "chat": chat_id})
     _queue_changed(region_code)
 
 

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from backend.chats import MAX_MESSAGE_LENGTH
+from backend.models import Availability
 
 GENDERS = [
     SelectChoice("", _l("Rather not say")),
@@ -206,6 +207,17 @@ class MessageForm(Form):
             ),
         ],
         filters=[lines],
+    )
+
+
+class AvailabilityForm(Form):
+    availability = SelectField(
+        _l("Availability"),
+        choices=[
+            (Availability.AVAILABLE, _l("Available")),
+            (Availability.BUSY, _l("Busy")),
+            (Availability.AWAY, _l("Away")),
+        ],
     )
 
 

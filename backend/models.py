@@ -32,6 +32,57 @@ class EndReason(StrEnum):
     CLOSED = "closed"  # waiting when the region's chat closed for the day
 
 
+class WorkerRole(StrEnum):
+    WORKER = "worker"  # takes chats of their regions
+    COORDINATOR = "coordinator"  # also sees every chat of their regions
+    ADMIN = "admin"  # sees every region
+
+
+class Availability(StrEnum):
+    AVAILABLE = "available"  # takes new chats
+    BUSY = "busy"  # finishing what they have, on the phone: takes nothing new
+    AWAY = "away"  # set, or the console has been closed for a while
+
+
+class ContactKind(StrEnum):
+    SERIOUS = "serious"
+    TEST = "test"
+    PRANK = "prank"
+    ABUSIVE = "abusive"
+    SILENT = "silent"
+
+
+class Topic(StrEnum):
+    CHILD_ABUSE = "child_abuse"  # kindermishandeling
+    PARTNER = "partner"  # partnergeweld
+    EX_PARTNER = "ex_partner"  # ex-partnergeweld
+    ELDERLY = "elderly"  # ouderenmishandeling
+    OTHER = "other"
+
+
+class AskedBy(StrEnum):
+    VICTIM = "victim"
+    BYSTANDER = "bystander"
+    PERPETRATOR = "perpetrator"
+    PROFESSIONAL = "professional"
+    OTHER = "other"
+
+
+class Under18(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Referral(StrEnum):
+    NEIGHBOURHOOD_TEAM = "neighbourhood_team"  # wijkteam
+    GP = "gp"  # huisarts
+    REPORT = "report"  # melding via 0800 2000
+    POLICE = "police"
+    OTHER = "other"
+    NONE = "none"
+
+
 class PresenceKind(StrEnum):
     VISITOR = "visitor"  # ref_id is a chat id
     WORKER = "worker"  # ref_id is a worker id
@@ -85,8 +136,19 @@ class Worker(SQLModel, table=True):
     password_hash: str
     region_code: str = Field(foreign_key="region.code")
     disabled: bool = False
+    role: str = WorkerRole.WORKER  # a WorkerRole
+    availability: str = Availability.AVAILABLE  # an Availability
+    capacity: int = 2  # active chats at once
+    sound: bool = True  # a short sound on a new waiting visitor or an unseen message
     # Raised on logout and when disabled: every session made before then ends at once.
     session_epoch: int = 0
+
+
+class WorkerRegion(SQLModel, table=True):
+    """A region a worker works for besides their own (`Worker.region_code`)."""
+
+    worker_id: int = Field(foreign_key="worker.id", primary_key=True)
+    region_code: str = Field(foreign_key="region.code", primary_key=True)
 
 
 class Chat(SQLModel, table=True):
@@ -110,6 +172,15 @@ class Chat(SQLModel, table=True):
     visitor_seen_at: datetime | None = None
     # The last message, or the acceptance: for ending chats where nobody writes any more.
     last_activity_at: datetime | None = None
+    # The last message the worker has had on screen: the rest counts as unread.
+    worker_read_seq: int = 0
+    # Handed to a named colleague who has not accepted yet, with a note for them.
+    offered_to_id: int | None = Field(default=None, foreign_key="worker.id")
+    handover_note: str | None = None
+    # A follow-up code: the one given at the end of this chat, and one the visitor brought
+    # from an earlier chat (random words; they say nothing about the visitor).
+    followup_code: str | None = Field(default=None, index=True)
+    earlier_code: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -147,3 +218,52 @@ class Presence(SQLModel, table=True):
     process: str  # random per process; "page" for visits without a socket (no JavaScript)
     sockets: int = 0
     seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Note(SQLModel, table=True):
+    """A private note on a chat: only workers ever see it. Purged with the transcript."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    worker_id: int = Field(foreign_key="worker.id")
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CannedAnswer(SQLModel, table=True):
+    """A ready text for the message box: national (no region) or of one region."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str | None = Field(default=None, foreign_key="region.code", index=True)
+    shortcut: str = Field(max_length=32)  # what a worker types to find it, e.g. "melding"
+    title: str
+    body: str
+
+
+class Registration(SQLModel, table=True):
+    """The anonymous advice registration of one chat: apart from the transcript, kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(foreign_key="chat.id", unique=True)
+    region_code: str = Field(foreign_key="region.code", index=True)
+    nickname: str
+    worker_id: int | None = Field(default=None, foreign_key="worker.id")
+    kind: str  # a ContactKind
+    topic: str | None = None  # a Topic
+    asked_by: str | None = None  # an AskedBy
+    under_18: str | None = None  # an Under18
+    advice: str | None = None
+    referred_to: str | None = None  # a Referral
+    followup_code: str | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Block(SQLModel, table=True):
+    """A visitor blocked for misuse until a moment: by chat token and follow-up code only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str | None = Field(default=None, index=True)
+    followup_code: str | None = Field(default=None, index=True)
+    until: datetime
+    worker_id: int | None = Field(default=None, foreign_key="worker.id")
+    created_at: datetime = Field(default_factory=utcnow)

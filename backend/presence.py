@@ -204,4 +204,4 @@ def _announce(kind: PresenceKind, ref_id: int) -> None:
                 )
             )
     for chat_id in chat_ids:
-        hub().publish(chat_topic(chat_id), {"type": "presence", "kind": str(kind)})
+        hub().publish(chat_topic(chat_id), {"type": "presence", "kind": str(kind), "chat": chat_id})

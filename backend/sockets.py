@@ -162,8 +162,8 @@ class Connection:
         if refused is not None:
             self.ws.close(reason=refused)
             return
-        self.topics = topics
-        for topic in topics:
+        self.topics = list(topics)
+        for topic in self.topics:
             hub().subscribe(topic, self.deliver)
         try:
             # Subscribed before the first snapshot is sent, so no event falls in between.
@@ -184,7 +184,7 @@ class Connection:
             # The peer closed (or the line broke) between our check and our send.
             pass
         finally:
-            for topic in topics:
+            for topic in self.topics:
                 hub().unsubscribe(topic, self.deliver)
             with _lock:
                 _open.pop(self, None)
@@ -192,6 +192,12 @@ class Connection:
                 same.pop(self, None)
                 if not same:
                     _by_owner.pop(self.owner, None)
+
+    def follow(self, topic: str) -> None:
+        """Subscribe to one more topic while open (from the connection's own thread)."""
+        if topic not in self.topics:
+            self.topics.append(topic)
+            hub().subscribe(topic, self.deliver)
 
     def close_soon(self, code: int = 1000) -> None:
         """Close with `code` after what is already in the outbox has been sent."""

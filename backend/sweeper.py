@@ -17,7 +17,8 @@ import threading
 import click
 from flask.cli import with_appcontext
 
-from backend import chats, console, presence
+from backend import chats, presence, staffing
+from backend.console import streams as console_streams
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,10 @@ def sweep() -> dict[str, int]:
         "visitor gone": len(chats.end_gone_active()),
         "silent": len(chats.end_silent()),
         "transcripts deleted": chats.purge_transcripts(),
+        # A console closed for a while: nobody there to answer, so no new chats either.
+        "workers away": len(staffing.mark_away_absent()),
         # A `flask worker disable` in another process reaches this one's open consoles here.
-        "console sessions checked": console.recheck_sessions(),
+        "console sessions checked": console_streams.recheck_sessions(),
     }
 
 

@@ -132,6 +132,14 @@ def end_sessions(worker_id: int) -> None:
     _change(worker_id)
 
 
+def set_sound(worker_id: int, on: bool) -> Worker:
+    """The alert sound on or off; it changes nothing about the worker's sessions."""
+    with db.session() as s:
+        s.exec(update(Worker).where(Worker.id == worker_id).values(sound=on))
+        s.commit()
+        return s.get(Worker, worker_id)
+
+
 def set_password(username: str, password: str) -> Worker:
     """A new password; the sessions made with the old one end."""
     check_password(password)

@@ -211,7 +211,7 @@ def log_in(page: Page, server: Server, username: str = "demo", password: str = "
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", name=re.compile("^Wachtend in"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Wachtend"))).to_be_visible()
 
 
 def waiting_entry(page: Page, nickname: str):
@@ -220,7 +220,7 @@ def waiting_entry(page: Page, nickname: str):
 
 def accept(page: Page, nickname: str) -> None:
     with live_channel(page):
-        page.get_by_role("button", name=f"Neem de chat van {nickname} aan").click()
+        page.get_by_role("button", name=f"Aannemen {nickname}").click()
     expect(page.get_by_role("heading", name=f"Chat met {nickname}")).to_be_visible()
 
 

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from backend import console, db, workers
+from backend import db, workers
+from backend.console import streams
 from backend.models import Worker
 from tests.helpers import CONSOLE_COOKIE, DEMO_SITE, log_in, session_of, start_chat, text_of
 from tests.test_sockets import connect, receive, receive_close, receive_until, server  # noqa: F401
@@ -210,7 +211,7 @@ def test_a_session_ended_in_another_process_closes_the_socket_on_the_next_check(
             s.exec(update(Worker).where(Worker.username == "demo").values(disabled=True))
             s.commit()
         with app.app_context():
-            assert console.recheck_sessions() == 1
+            assert streams.recheck_sessions() == 1
         receive_until(ws, LOGGED_OUT)
         assert receive_close(ws) == 1008
 
@@ -241,16 +242,16 @@ def test_a_console_left_alone_ends_after_the_idle_time(app, worker, clock):
 def test_an_open_console_page_keeps_its_session_alive(app, worker, clock):
     page = worker.get("/console/").text
     keepalive = re.search(r'<div id="console-session"[^>]*>', page).group(0)
-    assert 'hx-get="/console/alive"' in keepalive and 'hx-trigger="every 60s"' in keepalive
+    assert 'hx-get="/console/refresh"' in keepalive and 'hx-trigger="every 60s"' in keepalive
     for _ in range(6):  # three hours of a worker waiting with the console open
         clock.at += timedelta(minutes=app.config["CONSOLE_IDLE_MINUTES"] - 1)
-        assert worker.get("/console/alive", headers={"HX-Request": "true"}).status_code == 204
+        assert worker.get("/console/refresh", headers={"HX-Request": "true"}).status_code == 200
     assert worker.get("/console/").status_code == 200
 
 
 def test_a_console_that_went_idle_is_sent_to_the_login_page(app, worker, clock):
     clock.at += timedelta(minutes=app.config["CONSOLE_IDLE_MINUTES"] + 1)
-    response = worker.get("/console/alive", headers={"HX-Request": "true"})
+    response = worker.get("/console/refresh", headers={"HX-Request": "true"})
     assert response.headers["HX-Redirect"] == "/console/login"
 
 

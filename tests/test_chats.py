@@ -217,7 +217,7 @@ def test_accepting_the_first_tells_the_next_visitor_they_are_now_first(ctx, hub,
     (demo,) = worker_ids("demo")
     hub.clear()
     assert chats.accept(anna.id, demo)
-    assert {"type": "state"} in hub.events(chat_topic(anna.id))
+    assert {"type": "state", "chat": anna.id} in hub.events(chat_topic(anna.id))
     assert {"type": "position", "position": 1} in hub.events(chat_topic(bo.id))
     assert {"type": "position", "position": 2} in hub.events(chat_topic(cas.id))
     assert {"type": "queue"} in hub.events(region_topic("DEMO"))
@@ -235,7 +235,7 @@ def test_leaving_the_queue_moves_the_others_up(ctx, hub, clock):
     anna, bo = queue_one_after_another(clock, "DEMO", "Anna", "Bo")
     hub.clear()
     assert chats.end(anna.id, "visitor")
-    assert {"type": "state"} in hub.events(chat_topic(anna.id))
+    assert {"type": "state", "chat": anna.id} in hub.events(chat_topic(anna.id))
     assert hub.events(chat_topic(bo.id)) == [{"type": "position", "position": 1}]
 
 

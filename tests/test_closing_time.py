@@ -35,7 +35,9 @@ def test_waiting_visitors_are_told_at_closing_time_and_leave_the_queue(app, clie
         assert sweeper.sweep()["closed queue"] == 1
         assert chats.waiting(REGION) == []
         assert chats.get(chat.id).ended_by == "closed"
-    assert {"type": "state"} in hub.events(chat_topic(chat.id))  # the pop-up redraws live
+    assert {"type": "state", "chat": chat.id} in hub.events(
+        chat_topic(chat.id)
+    )  # the pop-up redraws live
     page = text_of(client.get("/w/demo-utrecht?continued=1").text)
     assert "De chat is nu gesloten" in page
     assert "0800 2000" in page

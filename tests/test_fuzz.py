@@ -364,7 +364,7 @@ CONSOLE_ACTIONS = [
     ("GET", "/console/chats/{id}"),
     ("GET", "/console/"),
     ("GET", "/console"),
-    ("GET", "/console/alive"),
+    ("GET", "/console/refresh"),
     ("GET", "/console/ws"),
     ("POST", "/console/logout"),
 ]

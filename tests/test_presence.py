@@ -61,7 +61,9 @@ def test_after_kill_9_the_dead_process_sockets_stop_counting(ctx, clock, hub):
     done = sweeper.sweep()  # the restarted process's sweeper
     assert done["stale presence"] == 2
     assert not presence.present(VISITOR, talking.id)
-    assert {"type": "presence", "kind": "visitor"} in hub.events(chat_topic(talking.id))
+    assert {"type": "presence", "kind": "visitor", "chat": talking.id} in hub.events(
+        chat_topic(talking.id)
+    )
     later(clock, ctx, "WAITING_GRACE_SECONDS")
     sweeper.sweep()
     assert chats.get(waiting.id).status == "abandoned"  # no ghost before a new visitor
@@ -95,9 +97,9 @@ def test_both_sides_hear_when_the_other_comes_and_goes(ctx, clock, hub):
     sweeper.sweep()  # the console stayed closed: now the worker is gone
     presence.arrived(VISITOR, chat.id)
     assert hub.events(chat_topic(chat.id)) == [
-        {"type": "presence", "kind": "worker"},
-        {"type": "presence", "kind": "worker"},
-        {"type": "presence", "kind": "visitor"},
+        {"type": "presence", "kind": "worker", "chat": chat.id},
+        {"type": "presence", "kind": "worker", "chat": chat.id},
+        {"type": "presence", "kind": "visitor", "chat": chat.id},
     ]
 
 

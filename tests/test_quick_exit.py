@@ -52,7 +52,7 @@ def test_the_ping_ends_the_chat_as_left_by_quick_exit(app, chatting, hub):
     assert response.status_code == 204
     (chat,) = all_chats(app)
     assert (chat.status, chat.ended_by) == ("ended", "quick_exit")
-    assert {"type": "state"} in hub.events(f"chat:{chat.id}")
+    assert {"type": "state", "chat": chat.id} in hub.events(f"chat:{chat.id}")
 
 
 def test_the_worker_reads_that_the_visitor_left_by_quick_exit(app, chatting):

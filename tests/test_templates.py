@@ -14,7 +14,7 @@ from tests.helpers import DEMO_SITE, log_in, start_chat
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "widget" / "static" / "vendor"
-TEMPLATE_DIRS = [ROOT / "widget", ROOT / "embed", ROOT / "backend" / "templates"]
+TEMPLATE_DIRS = [ROOT / "widget", ROOT / "embed", ROOT / "backend" / "console" / "templates"]
 MARKUP = [
     path
     for folder in TEMPLATE_DIRS

@@ -1,0 +1,110 @@
+"""What the workspace shows a worker: the queue of their regions, their chats, the one on screen.
+
+Every function takes the worker as an argument: views and socket streams share them, and a
+stream never reads or writes `flask.g`.
+"""
+
+from flask import abort
+
+from backend import chats, clock, presence, regions, staffing
+from backend.forms import ConfirmForm, MessageForm
+from backend.models import Availability, Chat, ChatStatus, PresenceKind, Worker
+
+
+def minutes_since(moment) -> int:
+    """Whole minutes from `moment` until now, never below zero."""
+    if moment is None:
+        return 0
+    return max(0, int((clock.now() - moment).total_seconds() // 60))
+
+
+def visible_chat(worker: Worker, chat_id: int) -> Chat:
+    """A chat of the worker's regions they may see; 404 for any other id, guessed or not."""
+    chat = chats.get(chat_id)
+    if chat is None or not staffing.may_see(worker, chat):
+        abort(404)
+    return chat
+
+
+def regional_chat(worker: Worker, chat_id: int) -> Chat:
+    """A chat of one of the worker's regions, whoever has it; 404 outside them."""
+    chat = chats.get(chat_id)
+    if chat is None or chat.region_code not in staffing.regions_of(worker):
+        abort(404)
+    return chat
+
+
+def own_chat(worker: Worker, chat_id: int) -> Chat:
+    """One of the worker's own chats; 404 for any other."""
+    chat = chats.get(chat_id)
+    if chat is None or chat.worker_id != worker.id or not staffing.may_see(worker, chat):
+        abort(404)
+    return chat
+
+
+def region_names(codes: list[str]) -> dict[str, str]:
+    return {code: (region.name if (region := regions.get(code)) else code) for code in codes}
+
+
+def queue_context(worker: Worker) -> dict:
+    """The queue of every region the worker works for, oldest first, and the staffing."""
+    codes = staffing.regions_of(worker)
+    waiting = chats.waiting_in(codes)
+    return {
+        "worker": worker,
+        "waiting": waiting,
+        "region_names": region_names(codes),
+        "several_regions": len(codes) > 1,
+        "at_capacity": chats.at_capacity(worker.id),
+        "confirm": ConfirmForm(formdata=None),
+        "availabilities": list(Availability),
+    }
+
+
+def tabs_context(worker: Worker, on_screen: int | None, typing: set[int] = frozenset()) -> dict:
+    """The worker's active chats: unread messages, minutes, whether the visitor is there."""
+    mine = chats.active_for(worker.id)
+    return {
+        "mine": mine,
+        "on_screen": on_screen,
+        "unread": chats.unread_counts([c.id for c in mine if c.id != on_screen]),
+        "here": {c.id: presence.present(PresenceKind.VISITOR, c.id) for c in mine},
+        "typing": typing,
+    }
+
+
+def title_count(worker: Worker, on_screen: int | None) -> int:
+    """Waiting visitors plus unread messages: what the page title counts."""
+    codes = staffing.regions_of(worker)
+    mine = [c.id for c in chats.active_for(worker.id) if c.id != on_screen]
+    return len(chats.waiting_in(codes)) + sum(chats.unread_counts(mine).values())
+
+
+def chat_context(worker: Worker, chat: Chat | None, **extra) -> dict:
+    """The chat on screen: its state, messages and message box; marks them read."""
+    if chat is None:
+        return {"chat": None}
+    messages = chats.messages(chat.id)
+    if messages and chat.status == ChatStatus.ACTIVE:
+        chats.mark_read(chat.id, messages[-1].seq)
+    context = {
+        "chat": chat,
+        "messages": messages,
+        "form": MessageForm(formdata=None),
+        "confirm": ConfirmForm(formdata=None),
+        "visitor_here": presence.present(PresenceKind.VISITOR, chat.id),
+        "region_name": region_names([chat.region_code])[chat.region_code],
+    }
+    context.update(extra)
+    return context
+
+
+def workspace_context(worker: Worker, chat: Chat | None = None, **extra) -> dict:
+    """Everything the workspace page draws."""
+    on_screen = chat.id if chat else None
+    return {
+        **queue_context(worker),
+        **tabs_context(worker, on_screen),
+        **chat_context(worker, chat, **extra),
+        "title_count": title_count(worker, on_screen),
+    }

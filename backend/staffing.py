@@ -1,0 +1,113 @@
+"""Who works where and how much: a worker's regions, availability and capacity.
+
+A worker works for their own region (`Worker.region_code`) and any others listed in
+`WorkerRegion`; an administrator for every region. Whether a visitor can expect an answer
+soon depends on the workers of their region who are available with the console open.
+"""
+
+from sqlalchemy import or_, update
+from sqlmodel import select
+
+from backend import db, presence
+from backend.hub import chat_topic, hub, region_topic, worker_topic
+from backend.models import (
+    Availability,
+    Chat,
+    ChatStatus,
+    PresenceKind,
+    Region,
+    Worker,
+    WorkerRegion,
+    WorkerRole,
+)
+
+
+def regions_of(worker: Worker) -> list[str]:
+    """The codes of the regions whose chats this worker may see, sorted."""
+    with db.session() as s:
+        if worker.role == WorkerRole.ADMIN:
+            return sorted(s.exec(select(Region.code)))
+        extra = s.exec(select(WorkerRegion.region_code).where(WorkerRegion.worker_id == worker.id))
+        return sorted({worker.region_code, *extra})
+
+
+def add_region(worker_id: int, region_code: str) -> None:
+    """Let a worker also work for another region."""
+    with db.session() as s:
+        if s.get(WorkerRegion, (worker_id, region_code)) is None:
+            s.add(WorkerRegion(worker_id=worker_id, region_code=region_code))
+            s.commit()
+
+
+def may_see(worker: Worker, chat: Chat) -> bool:
+    """Whether a chat is the worker's to see at all: never one outside their regions.
+
+    Inside them a worker sees the queue, their own chats and chats offered to them;
+    coordinators and administrators every chat.
+    """
+    if chat.region_code not in regions_of(worker):
+        return False
+    if worker.role != WorkerRole.WORKER:
+        return True
+    return chat.status == ChatStatus.WAITING or worker.id in (chat.worker_id, chat.offered_to_id)
+
+
+def set_availability(worker_id: int, availability: Availability) -> Worker | None:
+    """Available, busy or away; the waiting visitors of the worker's regions hear the change."""
+    with db.session() as s:
+        s.execute(update(Worker).where(Worker.id == worker_id).values(availability=availability))
+        s.commit()
+        worker = s.get(Worker, worker_id)
+    if worker is not None:
+        changed(regions_of(worker))
+        hub().publish(worker_topic(worker.id), {"type": "availability"})
+    return worker
+
+
+def _members(region_code: str):
+    """A SQL condition: the worker works for this region."""
+    extra = select(WorkerRegion.worker_id).where(WorkerRegion.region_code == region_code)
+    return or_(Worker.region_code == region_code, Worker.id.in_(extra))
+
+
+def available_count(region_code: str) -> int:
+    """Workers of the region who are available and have the console open."""
+    with db.session() as s:
+        query = select(Worker.id).where(
+            _members(region_code),
+            Worker.availability == Availability.AVAILABLE,
+            Worker.disabled == False,  # noqa: E712  (SQL, not Python)
+            presence.is_live(PresenceKind.WORKER, Worker.id),
+        )
+        return len(list(s.exec(query)))
+
+
+def mark_away_absent() -> list[int]:
+    """Workers whose console has been closed for a while become away; their ids.
+
+    Run by the sweeper. Presence already waits AWAY_AFTER_SECONDS before counting a closed
+    console as gone, so a reload or a move to another chat changes nothing.
+    """
+    with db.session() as s:
+        query = select(Worker.id).where(
+            Worker.availability != Availability.AWAY,
+            ~presence.is_live(PresenceKind.WORKER, Worker.id),
+        )
+        ids = list(s.exec(query))
+    for worker_id in ids:
+        set_availability(worker_id, Availability.AWAY)
+    return ids
+
+
+def changed(region_codes: list[str]) -> None:
+    """The staffing of these regions changed: their waiting visitors may need to hear it."""
+    with db.session() as s:
+        waiting = s.exec(
+            select(Chat.id).where(
+                Chat.region_code.in_(region_codes), Chat.status == ChatStatus.WAITING
+            )
+        )
+        for chat_id in waiting:
+            hub().publish(chat_topic(chat_id), {"type": "staffing"})
+    for code in region_codes:
+        hub().publish(region_topic(code), {"type": "staffing"})
