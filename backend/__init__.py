@@ -16,7 +16,7 @@ from backend import (
     seed,
     sockets,
     sweeper,
-    workers,
+    worker_cli,
 )
 from backend.config import ROOT, from_environment
 from backend.extensions import babel, csrf, limiter
@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     seed.init_app(app)
-    workers.init_app(app)
+    worker_cli.init_app(app)
     passwords.init_app(app)
     sweeper.init_app(app)
 

@@ -200,6 +200,35 @@ def create_file() -> None:
         sqlite3.connect(file.path).close()
 
 
+@contextmanager
+def migrating():
+    """A connection to run migrations on, in one transaction.
+
+    On SQLite a migration alters a table by copying it and dropping the old one; with rows
+    pointing at that table the foreign key check refuses the drop, so a database with chats in
+    it could not be upgraded. The check is off while migrations run (SQLite only switches it
+    outside a transaction) and what they leave behind is checked once, before the commit.
+    """
+    with engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        raise DatabaseNotReady(
+                            f"The migrations left rows that point at nothing: {dangling[:5]}"
+                        )
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
 def upgrade() -> None:
     """Make the database if there is none, and bring it to the newest schema with Alembic.
 
@@ -209,7 +238,7 @@ def upgrade() -> None:
     create_file()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine().begin() as connection:
+    with migrating() as connection:
         config.attributes["connection"] = connection
         tables = inspect(connection)
         if tables.has_table("chat") and not tables.has_table("alembic_version"):

@@ -2,9 +2,9 @@
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 
-from backend import db
 from backend.config import ROOT
 from backend.models import Site
+from backend.sites import site_or_404
 
 bp = Blueprint(
     "embed",
@@ -30,9 +30,8 @@ def snippet_context(site: Site) -> dict:
 @bp.get("/demo/<site_key>")
 def demo_page(site_key):
     """A page that looks like a regional website, with the chat snippet pasted in."""
-    with db.session() as s:
-        site = s.get(Site, site_key)
-    if site is None or not site.is_demo:
+    site = site_or_404(site_key, framed=False)
+    if not site.is_demo:
         abort(404)
     context = snippet_context(site)
     snippet_html = render_template("embed/_snippet.html", **context)
@@ -46,10 +45,7 @@ def demo_page(site_key):
 @bp.get("/embed/snippet/<site_key>")
 def snippet(site_key):
     """The snippet a web team pastes, as text to copy."""
-    with db.session() as s:
-        site = s.get(Site, site_key)
-    if site is None:
-        abort(404)
+    site = site_or_404(site_key, framed=False)
     html = render_template("embed/_snippet.html", **snippet_context(site))
     if request.args.get("format") == "text":
         return html, 200, {"Content-Type": "text/plain; charset=utf-8"}

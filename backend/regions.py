@@ -43,6 +43,12 @@ def status(region: Region) -> hours.Status:
     )
 
 
+def is_open_now(code: str) -> bool:
+    """Whether the region's chat is open at this moment (an unknown region is not)."""
+    region = get(code)
+    return region is not None and status(region).is_open
+
+
 def set_week(code: str, intervals) -> None:
     """Replace a region's weekly schedule with (weekday, opens_minute, closes_minute) rows."""
     with db.session() as s:

@@ -17,8 +17,9 @@ import threading
 import click
 from flask.cli import with_appcontext
 
-from backend import chats, presence, staffing
+from backend import chats, presence, staffing, timeouts
 from backend.console import streams as console_streams
+from backend.models import PresenceKind
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +27,19 @@ log = logging.getLogger(__name__)
 def sweep() -> dict[str, int]:
     """One round; how many of each thing it did."""
     presence.heartbeat()
+    stale, gone = presence.expire()
     return {
-        "stale presence": presence.expire(),
+        "stale presence": stale,
         # Closing first: a visitor still waiting at closing time is told why the chat ended.
-        "closed queue": len(chats.close_queues()),
-        "left the queue": len(chats.abandon_gone()),
-        "visitor gone": len(chats.end_gone_active()),
-        "silent": len(chats.end_silent()),
+        "closed queue": len(timeouts.close_queues()),
+        "left the queue": len(timeouts.abandon_gone()),
+        "visitor gone": len(timeouts.end_gone_active()),
+        "silent": len(timeouts.end_silent()),
         "transcripts deleted": chats.purge_transcripts(),
         # A console closed for a while: nobody there to answer, so no new chats either.
-        "workers away": len(staffing.mark_away_absent()),
+        "workers away": len(
+            staffing.mark_away([ref for kind, ref in gone if kind == PresenceKind.WORKER])
+        ),
         # A `flask worker disable` in another process reaches this one's open consoles here.
         "console sessions checked": console_streams.recheck_sessions(),
     }

@@ -1,4 +1,6 @@
-"""Worker accounts: add, change a password, disable, end sessions; and `flask worker ...`.
+"""Worker accounts: add, change a password, disable, end sessions (the commands: worker_cli).
+
+Also where a worker works and how much: their regions, role and capacity.
 
 A worker's sessions all carry the session epoch they were made in. Raising the epoch (on
 logout, a new password or disabling) ends every one of them at once: each request and each
@@ -9,20 +11,19 @@ import logging
 import re
 import sys
 
-import click
-from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from backend import db, passwords
+from backend import db, passwords, staffing
 from backend.hub import hub, worker_topic
-from backend.models import Region, Worker
+from backend.models import Region, Worker, WorkerRole
 
 log = logging.getLogger(__name__)
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 REFUSED_TO_START = 3  # gunicorn's "worker failed to boot": the master stops instead of retrying
+MAX_CAPACITY = 10  # chats at once; more cannot be followed with care
 
 
 class AccountError(Exception):
@@ -44,15 +45,34 @@ def by_username(username: str) -> Worker | None:
         return s.exec(select(Worker).where(Worker.username == normalise(username))).first()
 
 
-def all_workers() -> list[tuple[Worker, str]]:
-    """Every worker with the name of their region, by username."""
+def all_workers() -> list[Worker]:
+    """Every worker, by username."""
     with db.session() as s:
-        rows = s.exec(
-            select(Worker, Region.name)
-            .join(Region, Region.code == Worker.region_code)
-            .order_by(Worker.username)
-        )
-        return list(rows)
+        return list(s.exec(select(Worker).order_by(Worker.username)))
+
+
+def _region_code(code: str) -> str:
+    """The stored code of an existing region; an AccountError naming the regions otherwise."""
+    with db.session() as s:
+        region = s.get(Region, code.strip().upper())
+        if region is None:
+            codes = ", ".join(s.exec(select(Region.code).order_by(Region.code)))
+            raise AccountError(f"There is no region {code!r}. Regions: {codes}.")
+        return region.code
+
+
+def _role(role: str) -> WorkerRole:
+    try:
+        return WorkerRole(role.strip().lower())
+    except ValueError:
+        roles = ", ".join(WorkerRole)
+        raise AccountError(f"There is no role {role!r}. Roles: {roles}.") from None
+
+
+def _capacity(capacity: int) -> int:
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise AccountError(f"A capacity is 1 to {MAX_CAPACITY} chats at once.")
+    return capacity
 
 
 def check_password(password: str) -> None:
@@ -70,25 +90,39 @@ def check_new(username: str, display_name: str, region_code: str) -> tuple[str, 
         )
     if not display_name:
         raise AccountError("The display name may not be empty.")
-    with db.session() as s:
-        region = s.get(Region, region_code.strip().upper())
-        if region is None:
-            codes = ", ".join(s.exec(select(Region.code).order_by(Region.code)))
-            raise AccountError(f"There is no region {region_code!r}. Regions: {codes}.")
-        if s.exec(select(Worker).where(Worker.username == username)).first():
-            raise AccountError(f"There already is a worker {username!r}.")
-    return username, display_name, region.code
+    region_code = _region_code(region_code)
+    if by_username(username) is not None:
+        raise AccountError(f"There already is a worker {username!r}.")
+    return username, display_name, region_code
 
 
-def add(username: str, display_name: str, region_code: str, password: str) -> Worker:
-    """A new worker of a region, with a password of their own."""
+def check_place(
+    also: tuple[str, ...] = (), role: str = WorkerRole.WORKER, capacity: int = 2
+) -> tuple[list[str], WorkerRole, int]:
+    """Whether a worker can have these extra regions, role and capacity; the values to store."""
+    return [_region_code(code) for code in also], _role(role), _capacity(capacity)
+
+
+def add(
+    username: str,
+    display_name: str,
+    region_code: str,
+    password: str,
+    also: tuple[str, ...] = (),
+    role: str = WorkerRole.WORKER,
+    capacity: int = 2,
+) -> Worker:
+    """A new worker of a region (and perhaps of more), with a password of their own."""
     username, display_name, region_code = check_new(username, display_name, region_code)
+    also_codes, role, capacity = check_place(also, role, capacity)
     check_password(password)
     worker = Worker(
         username=username,
         display_name=display_name,
         password_hash=passwords.hash_password(password),
         region_code=region_code,
+        role=role,
+        capacity=capacity,
     )
     with db.session() as s:
         s.add(worker)
@@ -97,10 +131,13 @@ def add(username: str, display_name: str, region_code: str, password: str) -> Wo
         except IntegrityError:  # someone else added the same username just now
             raise AccountError(f"There already is a worker {username!r}.") from None
         s.refresh(worker)
+    for code in also_codes:
+        if code != region_code:
+            staffing.add_region(worker.id, code)
     return worker
 
 
-def _existing(username: str) -> Worker:
+def existing(username: str) -> Worker:
     worker = by_username(username)
     if worker is None:
         raise AccountError(f"There is no worker {normalise(username)!r}.")
@@ -137,19 +174,55 @@ def set_sound(worker_id: int, on: bool) -> Worker:
     with db.session() as s:
         s.exec(update(Worker).where(Worker.id == worker_id).values(sound=on))
         s.commit()
-        return s.get(Worker, worker_id)
+        worker = s.get(Worker, worker_id)
+    # Open consoles of this worker go by the new setting from now on.
+    hub().publish(worker_topic(worker_id), {"type": "settings"})
+    return worker
 
 
 def set_password(username: str, password: str) -> Worker:
     """A new password; the sessions made with the old one end."""
     check_password(password)
-    worker = _existing(username)
+    worker = existing(username)
     return _change(worker.id, password_hash=passwords.hash_password(password))
+
+
+def set_role(username: str, role: str) -> Worker:
+    """Worker, coordinator or administrator; what the console shows changes, so sessions end."""
+    role = _role(role)
+    return _change(existing(username).id, role=role)
+
+
+def set_regions(username: str, codes: list[str]) -> Worker:
+    """The regions a worker works for besides their own, exactly these; sessions end.
+
+    An open console keeps following the queues it was opened with: only a new session shows
+    the worker what they may see now, and no longer what they may not.
+    """
+    worker = existing(username)
+    extra = [code for code in map(_region_code, codes) if code != worker.region_code]
+    before = staffing.regions_of(worker)
+    staffing.set_regions(worker.id, extra)
+    worker = _change(worker.id)
+    staffing.changed(sorted(set(before) | set(staffing.regions_of(worker))))
+    return worker
+
+
+def set_capacity(username: str, capacity: int) -> Worker:
+    """How many chats a worker takes at once; their open console redraws its queue."""
+    capacity = _capacity(capacity)
+    worker = existing(username)
+    with db.session() as s:
+        s.exec(update(Worker).where(Worker.id == worker.id).values(capacity=capacity))
+        s.commit()
+        worker = s.get(Worker, worker.id)
+    hub().publish(worker_topic(worker.id), {"type": "availability"})
+    return worker
 
 
 def set_disabled(username: str, disabled: bool) -> Worker:
     """Disabling ends the worker's sessions at once; a disabled worker cannot log in."""
-    return _change(_existing(username).id, disabled=disabled)
+    return _change(existing(username).id, disabled=disabled)
 
 
 def session_is_current(worker: Worker | None, epoch) -> bool:
@@ -201,98 +274,3 @@ def check_no_demo_passwords(logger=None, progress=None) -> None:
     if problem:
         (logger or log).error(problem)
         sys.exit(REFUSED_TO_START)
-
-
-# ---- the command line --------------------------------------------------------------------------
-
-worker_cli = AppGroup("worker", help="Worker accounts: add, passwd, disable, enable, list.")
-
-
-def _ask_password() -> str:
-    password = click.prompt(
-        f"Password (at least {passwords.MIN_LENGTH} characters)",
-        hide_input=True,
-        confirmation_prompt="Repeat the password",
-    )
-    check_password(password)
-    return password
-
-
-def _run(action):
-    """Do an account action; an AccountError becomes a clear message and exit status 1."""
-    try:
-        return action()
-    except AccountError as error:
-        raise click.ClickException(str(error)) from None
-
-
-@worker_cli.command("add")
-@click.argument("username")
-@click.option("--name", "display_name", required=True, help="The name visitors see.")
-@click.option("--region", "region_code", required=True, help="The region's code, e.g. VT13.")
-def add_command(username, display_name, region_code):
-    """Add a worker; the password is asked twice."""
-    _run(lambda: check_new(username, display_name, region_code))  # before asking a password
-    password = _run(_ask_password)
-    worker = _run(lambda: add(username, display_name, region_code, password))
-    click.echo(f"Added {worker.username} ({worker.display_name}, {worker.region_code}).")
-
-
-@worker_cli.command("passwd")
-@click.argument("username")
-def passwd_command(username):
-    """Give a worker a new password (asked twice); their sessions end."""
-    _run(lambda: _existing(username))
-    password = _run(_ask_password)
-    worker = _run(lambda: set_password(username, password))
-    click.echo(f"New password for {worker.username}; their sessions have ended.")
-
-
-@worker_cli.command("disable")
-@click.argument("username")
-def disable_command(username):
-    """Stop a worker from logging in; their sessions end at once."""
-    worker = _run(lambda: set_disabled(username, True))
-    click.echo(f"Disabled {worker.username}; their sessions have ended.")
-
-
-@worker_cli.command("enable")
-@click.argument("username")
-def enable_command(username):
-    """Let a disabled worker log in again."""
-    worker = _run(lambda: set_disabled(username, False))
-    click.echo(f"Enabled {worker.username}.")
-
-
-@worker_cli.command("list")
-def list_command():
-    """Every worker: username, name, region and whether disabled."""
-    rows = all_workers()
-    if not rows:
-        click.echo("No workers yet: flask worker add USERNAME --name NAME --region CODE")
-        return
-    width = max(len("username"), *(len(w.username) for w, _ in rows))
-    name_width = max(len("name"), *(len(w.display_name) for w, _ in rows))
-    click.echo(f"{'username':{width}}  {'name':{name_width}}  disabled  region")
-    for worker, region_name in rows:
-        disabled = "yes" if worker.disabled else "no"
-        click.echo(
-            f"{worker.username:{width}}  {worker.display_name:{name_width}}  {disabled:8}  "
-            f"{worker.region_code} {region_name}"
-        )
-
-
-@click.command("check-accounts")
-@with_appcontext
-def check_accounts_command():
-    """Exit non-zero while the demo password opens an account outside the demo region."""
-    problem = demo_password_problem()
-    if problem:
-        click.echo(problem, err=True)
-        sys.exit(REFUSED_TO_START)
-    click.echo("No account outside the demo region has the demo password.")
-
-
-def init_app(app):
-    app.cli.add_command(worker_cli)
-    app.cli.add_command(check_accounts_command)

@@ -19,7 +19,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from backend import create_app, db, presence
 from backend.seed import seed_demo, seed_regions
-from tests.helpers import BASE_URL, DEMO_ORIGIN, WEDNESDAY_MORNING, Clock, RecordingHub
+from tests.helpers import BASE_URL, DEMO_ORIGIN, WEDNESDAY_MORNING, Clock, RecordingHub, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "backend" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
@@ -140,6 +140,14 @@ def make_app(tmp_path, clock, hub, seeded_database):
 @pytest.fixture
 def app(make_app):
     return make_app()
+
+
+@pytest.fixture
+def worker(app):
+    """Sanne, the demo worker, logged in to the console in a browser of her own."""
+    client = app.test_client()
+    assert log_in(client).status_code == 303
+    return client
 
 
 @pytest.fixture

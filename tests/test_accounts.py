@@ -41,14 +41,6 @@ def refused_cleanly(result, message: str) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-@pytest.fixture
-def worker(app):
-    """Sanne (demo), logged in in her browser."""
-    client = app.test_client()
-    assert log_in(client).status_code == 303
-    return client
-
-
 def copy_of_cookie(app, client):
     """Another browser holding a copy of the client's console cookie."""
     value = client.get_cookie(CONSOLE_COOKIE, path="/console").value
@@ -120,7 +112,7 @@ def test_mistakes_get_a_clear_message_and_a_non_zero_exit(app, runner, args, mes
     assert stored(app, "ilse") is None
 
 
-def test_list_shows_username_name_region_and_whether_disabled(runner):
+def test_list_shows_username_name_whether_disabled_role_capacity_and_region(runner):
     worker_cli(runner, "add", "ilse", "--name", "Ilse", "--region", "VT20", password=PASSWORD)
     worker_cli(runner, "disable", "demo2")
     result = worker_cli(runner, "list")
@@ -128,7 +120,7 @@ def test_list_shows_username_name_region_and_whether_disabled(runner):
     lines = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
     assert lines["demo"][:3] == ["demo", "Sanne", "no"]
     assert lines["demo2"][:3] == ["demo2", "Joris", "yes"]
-    assert lines["ilse"] == ["ilse", "Ilse", "no", "VT20", "Utrecht"]
+    assert lines["ilse"] == ["ilse", "Ilse", "no", "worker", "2", "VT20", "Utrecht"]
 
 
 def test_passwd_sets_a_new_password_and_ends_the_sessions(app, runner, worker):

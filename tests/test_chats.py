@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from backend import chats, db, presence, sweeper
+from backend import chats, db, presence, sweeper, timeouts
 from backend.hub import chat_topic, region_topic
 from backend.models import PresenceKind, Worker
 from tests.helpers import add_workers
@@ -293,7 +293,7 @@ def test_a_waiting_visitor_without_an_open_pop_up_leaves_the_queue(app, ctx, hub
     pop_up_closed(anna, clock, app.config["WAITING_GRACE_SECONDS"])
     hub.clear()
     presence.heartbeat()  # the sweeper's round first confirms the sockets its process holds
-    assert chats.abandon_gone() == [anna.id]
+    assert timeouts.abandon_gone() == [anna.id]
     gone = chats.get(anna.id)
     assert (gone.status, gone.ended_by) == ("abandoned", "timeout")
     assert hub.events(chat_topic(bo.id)) == [{"type": "position", "position": 1}]
@@ -303,9 +303,9 @@ def test_a_waiting_visitor_without_an_open_pop_up_leaves_the_queue(app, ctx, hub
 def test_a_waiting_visitor_is_given_the_grace_time(app, ctx, clock):
     chat = chats.create("DEMO", "Anna")
     pop_up_closed(chat, clock, app.config["WAITING_GRACE_SECONDS"] - 1)
-    assert chats.abandon_gone() == []
+    assert timeouts.abandon_gone() == []
     clock.at += timedelta(seconds=1)
-    assert chats.abandon_gone() == [chat.id]
+    assert timeouts.abandon_gone() == [chat.id]
 
 
 def test_a_waiting_visitor_with_the_pop_up_open_keeps_the_place(app, ctx, clock):
@@ -315,18 +315,18 @@ def test_a_waiting_visitor_with_the_pop_up_open_keeps_the_place(app, ctx, clock)
     presence.arrived(VISITOR, chat.id)
     clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"] * 2)
     presence.heartbeat()
-    assert chats.abandon_gone() == []
+    assert timeouts.abandon_gone() == []
     assert chats.get(chat.id).status == "waiting"
     presence.left(VISITOR, chat.id)
     presence.left(VISITOR, chat.id)
     clock.at += timedelta(seconds=app.config["WAITING_GRACE_SECONDS"])
-    assert chats.abandon_gone() == [chat.id]
+    assert timeouts.abandon_gone() == [chat.id]
 
 
 def test_an_active_chat_is_not_abandoned_when_the_pop_up_closes(app, ctx, clock):
     chat = active_chat()
     pop_up_closed(chat, clock, app.config["WAITING_GRACE_SECONDS"] * 2)
-    assert chats.abandon_gone() == []
+    assert timeouts.abandon_gone() == []
     assert chats.get(chat.id).status == "active"
 
 

@@ -1,13 +1,17 @@
 """Schema changes go through Alembic: head matches the models, and older databases upgrade."""
 
+from datetime import datetime
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, Table, inspect, text
 from sqlmodel import SQLModel
 
-from backend import db
+from backend import chats, db
+from backend import workers as workers_module
 
 
 def test_the_migrations_make_exactly_the_tables_of_the_models(make_app):
@@ -44,3 +48,159 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
             regions = connection.execute(text("SELECT code FROM region")).scalars().all()
     assert {"visitor_seen_at", "last_activity_at"} <= columns
     assert regions == ["DEMO"]
+
+
+# ---- upgrading databases with rows in them ---------------------------------------------------
+
+HEAD = "0005"
+BEFORE_HEAD = "0004"
+WEDNESDAY = datetime(2026, 11, 18, 9, 0)  # naive UTC, as SQLite stores it
+# Rows as an older schema holds them; a column the schema at hand lacks is left out.
+ROWS = {
+    "region": [{"code": "DEMO", "name": "Demo", "observes_holidays": False, "is_demo": True}],
+    "worker": [
+        {"id": 1, "username": "sanne", "display_name": "Sanne", "password_hash": "-"},
+        {"id": 2, "username": "joris", "display_name": "Joris", "password_hash": "-"},
+    ],
+    "chat": [
+        {"id": 1, "token": "t-waiting", "status": "waiting", "nickname": "Mila"},
+        {
+            "id": 2,
+            "token": "t-active",
+            "status": "active",
+            "nickname": "Bo",
+            "worker_id": 1,
+            "accepted_at": WEDNESDAY,
+            "last_seq": 2,
+        },
+        {
+            "id": 3,
+            "token": "t-ended",
+            "status": "ended",
+            "nickname": "Anna",
+            "worker_id": 2,
+            "accepted_at": WEDNESDAY,
+            "ended_at": WEDNESDAY,
+            "ended_by": "worker",
+            "last_seq": 1,
+        },
+    ],
+    "message": [
+        {"id": 1, "chat_id": 2, "seq": 1, "sender": "visitor", "body": "Hallo"},
+        {"id": 2, "chat_id": 2, "seq": 2, "sender": "worker", "body": "Dag Bo"},
+        {"id": 3, "chat_id": 3, "seq": 1, "sender": "visitor", "body": "Tot ziens"},
+    ],
+}
+# What every row of a table had to carry in the old schemas (some columns had no default).
+COMMON = {
+    "worker": {"region_code": "DEMO"},
+    "chat": {"region_code": "DEMO", "created_at": WEDNESDAY, "last_seq": 0, "visitor_sockets": 0},
+    "message": {"created_at": WEDNESDAY},
+}
+
+
+def alembic(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def at_revision(app, revision: str, filled: bool) -> None:
+    """The app's database made up to `revision`, with ROWS in it when `filled`."""
+    with app.app_context():
+        db.create_file()
+        with db.engine().begin() as connection:
+            command.upgrade(alembic(connection), revision)
+            if filled:
+                for name, rows in ROWS.items():
+                    table = Table(name, MetaData(), autoload_with=connection)
+                    for row in rows:
+                        values = {**COMMON.get(name, {}), **row}
+                        connection.execute(
+                            table.insert().values({k: v for k, v in values.items() if k in table.c})
+                        )
+
+
+def revision_of(connection) -> str:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def rows(connection, query: str) -> list[tuple]:
+    return [tuple(row) for row in connection.execute(text(query))]
+
+
+@pytest.mark.parametrize("start", [db.BASELINE, BEFORE_HEAD])
+def test_an_empty_database_upgrades_to_head_and_down_one_step(make_app, start):
+    app = make_app(seed=False)
+    at_revision(app, start, filled=False)
+    with app.app_context():
+        db.upgrade()
+        with db.migrating() as connection:
+            assert revision_of(connection) == HEAD
+            command.downgrade(alembic(connection), "-1")
+            assert revision_of(connection) == BEFORE_HEAD
+            tables = set(inspect(connection).get_table_names())
+        assert not {"workerregion", "note", "cannedanswer", "registration", "block"} & tables
+        db.upgrade()  # and up again
+        with db.engine().connect() as connection:
+            assert revision_of(connection) == HEAD
+
+
+@pytest.mark.parametrize("start", [db.BASELINE, BEFORE_HEAD])
+def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, start):
+    app = make_app(seed=False)
+    at_revision(app, start, filled=True)
+    with app.app_context():
+        db.upgrade()
+        with db.engine().connect() as connection:
+            assert revision_of(connection) == HEAD
+            workers = rows(
+                connection,
+                "SELECT username, role, availability, capacity, sound, disabled, session_epoch"
+                " FROM worker ORDER BY id",
+            )
+            chat_rows = rows(
+                connection,
+                "SELECT nickname, status, worker_id, last_seq, worker_read_seq, offered_to_id,"
+                " handover_note, followup_code, earlier_code FROM chat ORDER BY id",
+            )
+            messages = rows(connection, "SELECT chat_id, seq, sender, body FROM message")
+    assert workers == [
+        ("sanne", "worker", "available", 2, 1, 0, 0),
+        ("joris", "worker", "available", 2, 1, 0, 0),
+    ]
+    assert chat_rows == [
+        ("Mila", "waiting", None, 0, 0, None, None, None, None),
+        ("Bo", "active", 1, 2, 0, None, None, None, None),
+        ("Anna", "ended", 2, 1, 0, None, None, None, None),
+    ]
+    assert messages == [
+        (2, 1, "visitor", "Hallo"),
+        (2, 2, "worker", "Dag Bo"),
+        (3, 1, "visitor", "Tot ziens"),
+    ]
+    with app.app_context():
+        # The app reads the upgraded rows: what Bo wrote counts as unread.
+        assert chats.unread_counts([2]) == {2: 1}
+        assert workers_module.get(1).sound is True
+
+
+def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
+    app = make_app(seed=False)
+    at_revision(app, BEFORE_HEAD, filled=True)
+    with app.app_context():
+        db.upgrade()
+        with db.migrating() as connection:
+            connection.execute(text("UPDATE worker SET capacity = 3 WHERE id = 1"))
+            command.downgrade(alembic(connection), "-1")
+            assert revision_of(connection) == BEFORE_HEAD
+            worker_columns = {c["name"] for c in inspect(connection).get_columns("worker")}
+            chat_columns = {c["name"] for c in inspect(connection).get_columns("chat")}
+            counts = [
+                connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("worker", "chat", "message")
+            ]
+    assert not {"role", "availability", "capacity", "sound"} & worker_columns
+    assert not {"worker_read_seq", "offered_to_id", "followup_code"} & chat_columns
+    assert counts == [2, 3, 3]

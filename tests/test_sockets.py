@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import websocket
+from sqlalchemy import update
 from werkzeug.serving import make_server
 
-from backend import chats, presence, sockets, sweeper
-from backend.models import EndReason, PresenceKind
+from backend import chats, db, presence, sockets, sweeper, workers
+from backend.models import Availability, EndReason, PresenceKind, Worker
 from tests.helpers import DEMO_SITE, all_chats, cookie_header, log_in, start_chat, text_of, wait_for
 
 RECEIVE_TIMEOUT = 10  # seconds; only a guard against hanging, never an assertion
@@ -248,13 +249,6 @@ def test_a_socket_reopened_after_the_end_shows_the_end_and_closes(app, server, v
         assert receive_close(ws) == 1000
 
 
-@pytest.fixture
-def worker(app):
-    client = app.test_client()
-    assert log_in(client).status_code == 303
-    return client
-
-
 def test_the_console_sees_a_visitor_join_the_queue(app, server, worker):
     with connect(server, "/console/ws", worker) as ws:
         assert "Er wacht niemand." in text_of(receive(ws))
@@ -265,12 +259,22 @@ def test_the_console_sees_a_visitor_join_the_queue(app, server, worker):
 
 
 def test_the_console_does_not_see_other_regions(app, server, worker):
+    """A visitor joining another region's queue sends this socket nothing at all.
+
+    The very next frame must be the one for the visitor of the worker's own region, who joined
+    later: a socket that also followed Utrecht's queue would get a frame for Bo first.
+    """
+    with app.app_context(), db.session() as s:
+        # Nobody left for the sweeper to mark away: that would redraw the queue in between.
+        s.execute(update(Worker).values(availability=Availability.AWAY))
+        s.commit()
     with connect(server, "/console/ws", worker) as ws:
         receive(ws)
         with app.app_context():
             chats.create("VT20", "Utrecht-Bo")
             chats.create("DEMO", "Anna")
-        frame = receive_until(ws, "Anna")
+        frame = text_of(receive(ws))
+    assert "Anna" in frame
     assert "Utrecht-Bo" not in frame
 
 
@@ -339,8 +343,9 @@ def test_after_sending_the_message_box_comes_back_empty(app, server, worker, vis
         box = client.post(url, data={"body": "Hallo"}, headers={"HX-Request": "true"}).text
         assert "<textarea" in box and "hx-preserve" not in box
         assert re.search(r"<textarea[^>]*>\s*</textarea>", box)
-        # It lands on the box on screen now, even if the socket swapped that box meanwhile.
-        assert re.search(r'<div id="(?:vt|console)-composer"[^>]*hx-swap-oob="true"', box)
+        # It lands on the box on screen now, even if the socket swapped that box meanwhile,
+        # unless that box is being typed in (backend/message_boxes.py).
+        assert re.search(r'hx-swap-oob="outerHTML:#(?:body|console-body):not\(:focus\)"', box)
 
 
 def announced(frame: str) -> str | None:
@@ -504,3 +509,15 @@ def test_an_active_chat_whose_visitor_stayed_away_ends_over_the_socket(
         assert "de bezoeker is" in text_of(receive(console))
         clock.at += timedelta(seconds=app.config["VISITOR_GONE_SECONDS"] + 1)
         assert "de bezoeker was te lang weg" in text_of(receive_until(console, "te lang weg"))
+
+
+def test_a_coordinator_sees_who_takes_a_chat_live(app, server, visitor):
+    with app.app_context():
+        workers.set_role("demo2", "coordinator")
+    coordinator = app.test_client()
+    log_in(coordinator, "demo2", "demo")
+    with connect(server, "/console/ws", coordinator) as ws:
+        assert "Er loopt nu geen chat in je regio's." in text_of(receive(ws))
+        accept(app, visitor.chat_id)  # Sanne takes it
+        frame = text_of(receive_until(ws, "met Sanne"))
+    assert "Lopende chats in je regio's (1)" in frame

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from backend import chats, create_app, presence
+from backend import chats, create_app, presence, timeouts
 from backend.models import PresenceKind
 from tests.helpers import all_chats
 
@@ -19,8 +19,8 @@ def test_a_restarted_process_still_lets_the_gone_visitor_go(make_app, clock):
     clock.at += timedelta(seconds=first.config["WAITING_GRACE_SECONDS"])
     second = create_app({**first.config, "HUB": first.extensions["hub"]})
     with second.app_context():
-        assert chats.abandon_gone() == [chat.id]
-        assert chats.abandon_gone() == []  # a second sweeper finds nothing left to do
+        assert timeouts.abandon_gone() == [chat.id]
+        assert timeouts.abandon_gone() == []  # a second sweeper finds nothing left to do
     (gone,) = all_chats(first)
     assert (gone.status, gone.ended_by) == ("abandoned", "timeout")
 

@@ -5,6 +5,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlmodel import SQLModel, select
 
 from backend import chats, db
@@ -199,7 +200,16 @@ def test_start_form_offers_regions_but_asks_nothing_identifying(client):
     html = client.get(f"/w/{DEMO_SITE}/start").text
     form = re.search(r"<form.*?</form>", html, re.S).group(0)
     names = set(re.findall(r'name="([^"]+)"', form))
-    assert names == {"csrf_token", "nickname", "region", "postcode", "age", "gender", "role"}
+    assert names == {
+        "csrf_token",
+        "nickname",
+        "region",
+        "postcode",
+        "age",
+        "gender",
+        "role",
+        "earlier_code",  # a follow-up code from an earlier chat (tests/test_followup.py)
+    }
     page = text_of(html)
     assert "Bijnaam" in page
     assert "Alleen om je regio te vinden; we bewaren je postcode niet." in page
@@ -322,9 +332,10 @@ def test_session_cookie_is_host_only_secure_partitioned_and_holds_only_a_token(a
     assert "domain" not in attributes
     assert "expires" not in attributes and "max-age" not in attributes
     (chat,) = all_chats(app)
-    # The chat's random token, and the random CSRF secret of the session: nothing else.
-    assert session_of(app, client).keys() == {"chat", "csrf_token"}
-    assert session_of(app, client)["chat"] == chat.token
+    # The chat's random token (also kept as the last chat's, for a block on it: see
+    # tests/test_blocks.py), and the random CSRF secret of the session: nothing else.
+    assert session_of(app, client).keys() == {"chat", "last_chat", "csrf_token"}
+    assert session_of(app, client)["chat"] == session_of(app, client)["last_chat"] == chat.token
 
 
 def test_reload_shows_the_place_in_the_queue(client):
@@ -531,14 +542,42 @@ def test_htmx_form_errors_come_back_as_the_form_panel(client):
     assert field_error(htmx.text, "nickname")
 
 
-def test_forms_work_without_htmx(client):
-    """Every form has a real method and action, so it works when htmx is absent."""
+def forms_posting_to(app, html: str) -> set[str]:
+    """The endpoints the page's forms post to without htmx; each form must post somewhere real.
+
+    A form works without htmx when its method is post and its action is an address that takes
+    a post; when htmx enhances it, htmx posts to that same address.
+    """
+    adapter = app.url_map.bind("localhost")
+    endpoints = set()
+    for form in BeautifulSoup(html, "html.parser").find_all("form"):
+        assert form.get("method") == "post", form
+        action = form.get("action")
+        assert action, f"a form without an action: {form}"
+        assert form.get("hx-post") in (None, action), form
+        endpoint, _args = adapter.match(action, method="POST")  # 404/405 if nothing takes it
+        endpoints.add(endpoint)
+    return endpoints
+
+
+def test_forms_work_without_htmx(app, client):
+    """Every form of the pop-up, in every state of a chat, posts to a real address.
+
+    Each state names the forms it must have, so a page that lost its form fails too.
+    """
+    site = f"/w/{DEMO_SITE}"
+    pages = {"the start form": (client.get(f"{site}/start").text, {"widget.start"})}
     start_chat(client)
-    for path in (f"/w/{DEMO_SITE}/start", f"/w/{DEMO_SITE}", f"/w/{DEMO_SITE}/end"):
-        html = client.get(path, follow_redirects=True).text
-        for form in re.findall(r"<form[^>]*>", html):
-            assert 'method="post"' in form, form
-            assert 'action="/w/' in form, form
+    (chat,) = all_chats(app)
+    pages["stop waiting?"] = (client.get(f"{site}/end").text, {"widget.end"})
+    accept_as(app, chat.id)
+    pages["the chat"] = (client.get(site).text, {"widget.send"})
+    pages["end the chat?"] = (client.get(f"{site}/end").text, {"widget.end"})
+    ended = client.post(f"{site}/end", follow_redirects=True).text
+    pages["after the end"] = (ended, {"widget.new"})
+    for state, (html, expected) in pages.items():
+        found = forms_posting_to(app, html)
+        assert expected <= found, f"{state}: forms post to {sorted(found)}"
 
 
 # --- CSRF -----------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from flask import request, session
 
 from backend import chats
 from backend.extensions import csrf
+from backend.sites import site_or_404
 from backend.visitor import bp, tickets
-from backend.visitor.render import fresh_popup, is_htmx, site_or_404
+from backend.visitor.render import fresh_popup, is_htmx
 
 
 @bp.post("/<site_key>/exit")

@@ -79,7 +79,11 @@ class Run:
     def cast(self) -> None:
         """Everyone starts; the ghosts leave; workers take the chats; every page connects."""
         plan, base = self.plan, self.server.base
-        workers = add_workers(self.server, -(-plan.conversations // plan.chats_per_worker))
+        workers = add_workers(
+            self.server,
+            -(-plan.conversations // plan.chats_per_worker),
+            capacity=plan.chats_per_worker,
+        )
         chatting = [Visitor(base, f"chaos-{n}") for n in range(plan.conversations)]
         waiting = [Visitor(base, f"wait-{n}") for n in range(plan.waiting)]
         kinds = ("never-opened", "closed-popup", "died-with-server")
@@ -261,8 +265,9 @@ def page_of(url: str) -> str:
     return address.path + (f"?{address.query}" if address.query.startswith("chat=") else "")
 
 
-def add_workers(server: ChaosServer, count: int) -> list[Worker]:
-    """Workers of the demo region with a password of this run, straight into the database."""
+def add_workers(server: ChaosServer, count: int, capacity: int = 2) -> list[Worker]:
+    """Workers of the demo region with a password of this run, straight into the database;
+    each takes up to `capacity` chats at once."""
     app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": server.secret_key})
     password = secrets.token_urlsafe(16)
     hashed = PasswordHasher().hash(password)
@@ -274,6 +279,7 @@ def add_workers(server: ChaosServer, count: int) -> list[Worker]:
                     display_name=f"Medewerker {n}",
                     password_hash=hashed,
                     region_code="DEMO",
+                    capacity=capacity,
                 )
             )
         s.commit()

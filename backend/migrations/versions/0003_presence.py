@@ -57,7 +57,9 @@ def downgrade() -> None:
         batch_op.drop_column("disabled")
 
     with op.batch_alter_table("chat", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("visitor_gone_since", sa.DATETIME(), nullable=True))
+        batch_op.add_column(
+            sa.Column("visitor_gone_since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
         batch_op.add_column(
             sa.Column("visitor_sockets", sa.INTEGER(), nullable=False, server_default="0")
         )
