@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from backend import db, regions
 from backend.models import OpeningHours, Postcode, Region, Site, Worker
-from backend.seed import DATA, DEMO_REGION, seed_demo, seed_regions
+from backend.seed import DATA, DEMO_REGION, SECOND_DEMO_REGION, seed_demo, seed_regions
 from tests.helpers import DEMO_ORIGIN
 
 
@@ -99,7 +99,10 @@ def test_demo_workers_are_only_in_the_demo_region_each_with_their_own_salt(app):
     assert {w.username: w.region_code for w in workers} == {
         "demo": DEMO_REGION,
         "demo2": DEMO_REGION,
+        "demo3": SECOND_DEMO_REGION,  # where demo chats can be handed over to
     }
+    with app.app_context():
+        assert regions.get(SECOND_DEMO_REGION).is_demo
     for worker in workers:
         assert worker.password_hash.startswith("$argon2id$")
         assert PasswordHasher().verify(worker.password_hash, "demo")
