@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from backend.chats import MAX_MESSAGE_LENGTH
+from backend.followup import MAX_CODE_LENGTH
 from backend.models import Availability
 
 GENDERS = [
@@ -159,6 +160,19 @@ class StartForm(Form):
     )
     gender = SelectField(_l("Gender"), choices=GENDERS, validators=[Optional()])
     role = SelectField(_l("Who are you?"), choices=ROLES, validators=[Optional()])
+    # A follow-up code from an earlier chat (backend/followup.py). Whatever is typed
+    # is kept as it is: an unknown code is never an error that tells whether one exists.
+    earlier_code = TextField(
+        _l("Follow-up code from an earlier chat"),
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_CODE_LENGTH,
+                message=_l("A follow-up code is at most %(max)s characters.", max=MAX_CODE_LENGTH),
+            ),
+        ],
+        filters=[one_line],
+    )
 
     def validate_region(self, field):
         # Only a region of the list; never an odd value passed on to the database.
@@ -214,9 +228,9 @@ class AvailabilityForm(Form):
     availability = SelectField(
         _l("Availability"),
         choices=[
-            (Availability.AVAILABLE, _l("Available")),
-            (Availability.BUSY, _l("Busy")),
-            (Availability.AWAY, _l("Away")),
+            SelectChoice(Availability.AVAILABLE, _l("Available")),
+            SelectChoice(Availability.BUSY, _l("Busy")),
+            SelectChoice(Availability.AWAY, _l("Away")),
         ],
     )
 

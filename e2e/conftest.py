@@ -66,11 +66,16 @@ def app(server):
 
 @pytest.fixture(autouse=True)
 def clean_queue(app):
-    """Each test starts with an empty queue: chats left open by an earlier test are closed."""
+    """Each test starts with an empty queue: chats left open by an earlier test are closed.
+
+    And registered as test chats: no worker finds an earlier test's chat on their list of
+    chats still to register (backend/registrations.py).
+    """
     from sqlalchemy import update
+    from sqlmodel import select
 
     from backend import db as database
-    from backend.models import Chat, utcnow
+    from backend.models import Chat, Registration, utcnow
 
     with app.app_context(), database.session() as s:
         for status, closed in (("waiting", "abandoned"), ("active", "ended")):
@@ -78,6 +83,17 @@ def clean_queue(app):
                 update(Chat)
                 .where(Chat.status == status)
                 .values(status=closed, ended_at=utcnow(), ended_by="timeout")
+            )
+        registered = select(Registration.id).where(Registration.chat_id == Chat.id).exists()
+        for chat in s.exec(select(Chat).where(Chat.status == "ended", ~registered)):
+            s.add(
+                Registration(
+                    chat_id=chat.id,
+                    region_code=chat.region_code,
+                    nickname=chat.nickname,
+                    worker_id=chat.worker_id,
+                    kind="test",
+                )
             )
         s.commit()
 
