@@ -5,6 +5,7 @@ Demo workers exist only in the demo region: real regions get accounts with
 """
 
 import csv
+import json
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from backend import db, hours, passwords
+from backend import canned, db, hours, passwords
 from backend.models import OpeningHours, Postcode, Region, Site, Worker
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -109,7 +110,70 @@ def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
                 )
             logins.append((username, DEMO_PASSWORD, DEMO_REGION))
         s.commit()
+    logins += seed_second_demo_region()
+    seed_canned_answers(demo=True)
     return logins
+
+
+# A second demo region, to hand chats over to (transfers).
+SECOND_DEMO_REGION = "DEMO2"
+SECOND_DEMO_WORKERS = [("demo3", "Ilse")]
+
+
+def seed_second_demo_region() -> list[tuple[str, str, str]]:
+    """A second round-the-clock demo region with a worker of its own: where a demo chat can be
+    handed over to. It is a demo region (`is_demo`), so the demo password is allowed there.
+
+    Returns the (username, password, region code) logins.
+    """
+    with db.session() as s:
+        if s.get(Region, SECOND_DEMO_REGION) is None:
+            s.add(
+                Region(
+                    code=SECOND_DEMO_REGION,
+                    name="Demo-regio Noord (altijd open)",
+                    observes_holidays=False,
+                    is_demo=True,
+                )
+            )
+            s.flush()
+            s.add_all(
+                OpeningHours(
+                    region_code=SECOND_DEMO_REGION,
+                    weekday=weekday,
+                    opens_minute=opens,
+                    closes_minute=closes,
+                )
+                for weekday, opens, closes in hours.ROUND_THE_CLOCK
+            )
+            s.flush()
+        for username, display_name in SECOND_DEMO_WORKERS:
+            if not s.exec(select(Worker).where(Worker.username == username)).first():
+                s.add(
+                    Worker(
+                        username=username,
+                        display_name=display_name,
+                        password_hash=passwords.hash_password(DEMO_PASSWORD),
+                        region_code=SECOND_DEMO_REGION,
+                    )
+                )
+        s.commit()
+    return [(username, DEMO_PASSWORD, SECOND_DEMO_REGION) for username, _ in SECOND_DEMO_WORKERS]
+
+
+def seed_canned_answers(demo: bool = False) -> int:
+    """The national canned answers, and with `demo` the demo region's own; how many were added.
+
+    The texts are data (backend/data/canned_answers.json). An answer whose region (or the
+    nation) already has its shortcut stays as it is: a coordinator may have changed it.
+    """
+    with (DATA / "canned_answers.json").open(encoding="utf-8") as f:
+        answers = json.load(f)
+    return sum(
+        canned.add(a["region"], a["shortcut"], a["title"], a["body"])
+        for a in answers
+        if a["region"] is None or demo
+    )
 
 
 def retire_old_demo_workers() -> list[str]:
@@ -138,9 +202,10 @@ def retire_old_demo_workers() -> list[str]:
 @with_appcontext
 def init_db_command():
     """Create the database if there is none (the app never does), bring it to the newest
-    schema, and load the regions and postcodes."""
+    schema, and load the regions, postcodes and national canned answers."""
     db.upgrade()
     count = seed_regions()
+    seed_canned_answers()  # the national texts every region starts with
     click.echo(f"Database ready ({count} regions loaded)." if count else "Database ready.")
 
 
