@@ -5,7 +5,8 @@ import re
 from flask import render_template
 
 from backend import chats
-from backend.visitor.render import chat_context, site_or_404
+from backend.sites import site_or_404
+from backend.visitor.render import chat_context
 from tests.helpers import DEMO_SITE, all_chats, log_in, taken_chat
 
 HX = {"HX-Request": "true"}

@@ -1,23 +1,16 @@
-"""What the pop-up's views share: the site, the visitor's chat, and each panel's context."""
+"""What the pop-up's views share: the visitor's chat, and each panel's context.
 
-from flask import abort, g, render_template, request, session, url_for
+The site itself comes from backend.sites (site_or_404), the one place sites are looked up.
+"""
+
+from flask import render_template, request, session, url_for
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
-from backend import chats, db, presence, regions
+from backend import blocks, chats, db, followup, presence, regions, staffing
 from backend.forms import ConfirmForm, MessageForm, StartForm
 from backend.models import Chat, ChatStatus, PresenceKind, Site, Worker
 from backend.visitor import tickets
-
-
-def site_or_404(site_key: str) -> Site:
-    """The registered site, which may frame the pop-up; 404 for an unknown key."""
-    with db.session() as s:
-        site = s.get(Site, site_key)
-    if site is None:
-        abort(404)
-    g.frame_ancestors = site.origin
-    return site
 
 
 def current_chat() -> Chat | None:
@@ -96,9 +89,20 @@ def chat_context(site: Site, chat: Chat, **extra) -> dict:
         "worker_here": worker_here(chat),
         "messages": chats.messages(chat.id),
         "position": chats.position(chat),
+        "unstaffed": unstaffed(chat),
         **empty_forms(),
+        **closing_context(chat),
         **extra,
     }
+
+
+def closing_context(chat: Chat) -> dict:
+    """What the closing of an ended chat offers (widget/_closing.html): the follow-up code,
+    or, for a visitor blocked for misuse, the calm message instead."""
+    if chat.is_open:
+        return {}
+    blocked = blocks.of_chat(chat)
+    return {"blocked": blocked, "followup_code": None if blocked else followup.for_visitor(chat)}
 
 
 def worker_here(chat: Chat) -> bool:
@@ -106,6 +110,16 @@ def worker_here(chat: Chat) -> bool:
     if chat.status != ChatStatus.ACTIVE or chat.worker_id is None:
         return False
     return presence.present(PresenceKind.WORKER, chat.worker_id)
+
+
+def unstaffed(chat: Chat) -> bool:
+    """While waiting in an open region: whether no worker of it is free to answer right now."""
+    if chat.status != ChatStatus.WAITING:
+        return False
+    region = regions.get(chat.region_code)
+    if region is None or not regions.status(region).is_open:
+        return False
+    return staffing.available_count(chat.region_code) == 0
 
 
 def composer_part(site: Site, chat: Chat, **extra) -> str:

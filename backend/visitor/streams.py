@@ -1,18 +1,19 @@
 """The visitor's WebSocket: queue place, messages and state, pushed as fragments to swap by id.
 
 What a screen reader hears goes to one live region, `#vt-announce`, and only when there is
-something new to say: a new place in the queue, "you are chatting with …", a message from
-the worker (never the visitor's own), and the end.
+something new to say: a new place in the queue, "it may take longer", "you are chatting
+with …", a message from the worker (never the visitor's own), and the end. "… is typing" is
+shown but never said, and nothing on this side makes a sound or changes the page's title.
 """
 
 from flask import render_template, request
 
-from backend import chats, db, presence
+from backend import chats, presence, sites
 from backend.hub import chat_topic
-from backend.models import EndReason, PresenceKind, Site, Worker
+from backend.models import ChatStatus, EndReason, PresenceKind, Sender, Site, Worker
 from backend.sockets import Connection, same_origin, sock
 from backend.visitor import bp, tickets
-from backend.visitor.render import chat_context, fresh_popup, worker_here
+from backend.visitor.render import chat_context, fresh_popup, unstaffed, worker_here
 
 
 class VisitorStream:
@@ -23,6 +24,7 @@ class VisitorStream:
         self.position: int | None = None  # the place the pop-up shows now
         self.worker: Worker | None = None  # whose name the visitor's messages answer to
         self.worker_here = True  # what the pop-up shows of the worker's presence
+        self.unstaffed = False  # whether the queue part says it may take longer
         self.connection: Connection | None = None
 
     def snapshot(self, changed: bool = False) -> str:
@@ -41,6 +43,7 @@ class VisitorStream:
         self.worker_here = context["worker_here"]
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         self.position = context["position"]
+        self.unstaffed = context["unstaffed"]
         if not chat.is_open:
             self._close()
         return render_template("widget/_live_parts.html", **context)
@@ -51,12 +54,48 @@ class VisitorStream:
             return self._messages(event)
         if kind == "position" and event["position"] != self.position:
             self.position = event["position"]
-            return render_template("widget/_queue.html", position=self.position, announce=True)
+            return render_template(
+                "widget/_queue.html",
+                position=self.position,
+                unstaffed=self.unstaffed,
+                announce=True,
+            )
+        if kind == "staffing":
+            return self._staffing()
+        if kind == "typing" and event.get("sender") == Sender.WORKER:
+            return self._worker_typing()
         if kind == "state":
             return self.snapshot(changed=True)
         if kind == "presence" and event.get("kind") == PresenceKind.WORKER:
             return self._worker_presence()
         return None
+
+    def _staffing(self) -> str | None:
+        """The region's workers came or went: the queue part again, only if what it says
+        changes; "it may take longer" is also said aloud when it appears."""
+        chat = chats.get(self.chat_id)
+        if chat is None or chat.status != ChatStatus.WAITING:
+            return None
+        now = unstaffed(chat)
+        if now == self.unstaffed:
+            return None
+        self.unstaffed = now
+        self.position = chats.position(chat)
+        return render_template(
+            "widget/_queue.html",
+            position=self.position,
+            unstaffed=now,
+            announce=now,
+            staffing_changed=True,
+        )
+
+    def _worker_typing(self) -> str | None:
+        """ "Sanne typt…" under the messages; it fades by itself unless pushed again."""
+        if self.worker is None:
+            return None
+        return render_template(
+            "widget/_typing.html", worker=self.worker, typing=True, typing_oob=True
+        )
 
     def _worker_presence(self) -> str | None:
         chat = chats.get(self.chat_id)
@@ -85,7 +124,13 @@ class VisitorStream:
         self.last_seq = fresh[-1].seq
         if self.worker is None:  # taken before this socket saw the state change
             self.worker = chat_context(self.site, chats.get(self.chat_id))["worker"]
-        return render_template("widget/_append_messages.html", messages=fresh, worker=self.worker)
+        html = render_template("widget/_append_messages.html", messages=fresh, worker=self.worker)
+        if any(message.sender == Sender.WORKER for message in fresh):
+            # What was being typed has arrived: "… is typing" goes at once.
+            html += render_template(
+                "widget/_typing.html", worker=self.worker, typing=False, typing_oob=True
+            )
+        return html
 
     def _close(self) -> None:
         if self.connection is not None:
@@ -95,8 +140,7 @@ class VisitorStream:
 @sock.route("/<site_key>/ws", bp=bp)
 def live(ws, site_key):
     """The visitor's live channel, named by the chat's socket ticket (no cookie needed)."""
-    with db.session() as s:
-        site = s.get(Site, site_key)
+    site = sites.get(site_key)
     token = tickets.redeem(tickets.SOCKET, request.args.get("t"))
     if site is None or token is None or not same_origin():
         ws.close(reason=1008, message="refused")

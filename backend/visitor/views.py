@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
-from backend import chats, presence, rate_limits, regions
-from backend.forms import ConfirmForm, MessageForm, StartForm
+from backend import blocks, chats, followup, message_boxes, presence, rate_limits, regions
+from backend.forms import ConfirmForm, StartForm
 from backend.models import ChatStatus, EndReason, Sender, Site
+from backend.sites import site_or_404
 from backend.visitor import bp
 from backend.visitor.render import (
     chat_context,
@@ -28,7 +29,6 @@ from backend.visitor.render import (
     is_htmx,
     panel,
     retention_period,
-    site_or_404,
     start_form,
     status_context,
 )
@@ -78,9 +78,14 @@ def start(site_key):
     chat = current_chat()
     if chat is not None and chat.is_open:
         return redirect(page_url(site), 303)
+    # Blocked for misuse: by the token of this browser's last chat, or by the code given.
+    if blocks.blocking([session.get("chat"), session.get(blocks.LAST_CHAT)]):
+        return panel("widget/_blocked.html", site=site)
     form = start_form(site)
     status = 200
     if form.validate_on_submit():
+        if blocks.blocking(code=followup.normalise(form.earlier_code.data)):
+            return panel("widget/_blocked.html", site=site)
         region = _chosen_region(form, site)
         if region is not None and form.role.data == "professional":
             return panel("widget/_professional.html", site=site)
@@ -100,8 +105,12 @@ def start(site_key):
                 form.age_value,
                 form.gender.data or None,
                 form.role.data or None,
+                # Stored whatever it is: nobody learns whether a code exists.
+                earlier_code=followup.normalise(form.earlier_code.data),
             )
             session["chat"] = chat.token
+            # Kept after "chat" is cleared at the end, for a block on this token.
+            session[blocks.LAST_CHAT] = chat.token
             if is_htmx():
                 return panel("widget/_chat.html", **chat_context(site, chat))
             return redirect(page_url(site), 303)
@@ -196,23 +205,21 @@ def _chat_or_page(site: Site):
 
 @bp.post("/<site_key>/send")
 def send(site_key):
-    """Store the visitor's message; it reaches both sides over their WebSockets."""
+    """Store what the visitor wrote; it reaches both sides over their WebSockets.
+
+    With htmx the answer touches only the text areas it stored or refused, never the one
+    being typed in (backend/message_boxes.py).
+    """
     site = site_or_404(site_key)
     chat = _chat_or_page(site)
-    form = MessageForm()
-    status = 200
-    if form.validate_on_submit():
-        if not rate_limits.allow("VISITOR_MESSAGE_LIMIT", str(chat.id)):
-            form.body.errors.append(rate_limits.too_many_messages())
-            status = rate_limits.TOO_MANY_REQUESTS
-        elif chats.add_message(chat.id, Sender.VISITOR, form.body.data, form.send_key.data) is None:
-            form.body.errors.append(_("This conversation is no longer open."))
-        else:
-            if not is_htmx():
-                return redirect(page_url(site), 303)
-            form = MessageForm(formdata=None)
+    boxes, status = message_boxes.receive(chat.id, Sender.VISITOR, "VISITOR_MESSAGE_LIMIT")
+    if is_htmx():
+        return render_template("widget/_sent.html", site=site, boxes=boxes), status
+    refused = message_boxes.first_refused(boxes)
+    if refused is None:
+        return redirect(page_url(site), 303)
     chat = chats.get(chat.id)
-    return composer_part(site, chat, form=form, focus_box=True), status
+    return composer_part(site, chat, form=refused.form), status
 
 
 @bp.get("/<site_key>/composer")
