@@ -10,11 +10,21 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from backend import clock, db, regions
 from backend.hub import chat_topic, hub, region_topic, worker_topic
-from backend.models import OPEN_STATUSES, Chat, ChatStatus, EndReason, Message, Sender, Worker
+from backend.models import (
+    OPEN_STATUSES,
+    Chat,
+    ChatStatus,
+    EndReason,
+    Message,
+    Note,
+    Sender,
+    Worker,
+)
 
 MAX_MESSAGE_LENGTH = 2000
 
@@ -24,8 +34,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def create(region_code: str, nickname: str, age=None, gender=None, role=None) -> Chat:
-    """Put a new chat at the back of the region's queue."""
+def create(
+    region_code: str, nickname: str, age=None, gender=None, role=None, earlier_code=None
+) -> Chat:
+    """Put a new chat at the back of the region's queue.
+
+    `earlier_code` is a follow-up code the visitor brought from an earlier chat (followup).
+    """
     with db.session() as s:
         chat = Chat(
             token=new_token(),
@@ -34,17 +49,18 @@ def create(region_code: str, nickname: str, age=None, gender=None, role=None) ->
             age=age,
             gender=gender,
             role=role,
+            earlier_code=earlier_code,
             created_at=clock.now(),
             visitor_seen_at=clock.now(),
         )
         s.add(chat)
         s.commit()
-    _queue_changed(region_code)
+    queue_changed(region_code)
     return chat
 
 
 def purge_transcripts() -> int:
-    """Delete the messages and nickname of chats that ended longer ago than the retention time.
+    """Delete the messages, notes and nickname of chats that ended longer ago than the retention.
 
     What stays is anonymous: region, times, and the optional age, gender and role.
     """
@@ -57,7 +73,9 @@ def purge_transcripts() -> int:
         ids = list(s.exec(expired))
         if ids:
             s.execute(delete(Message).where(Message.chat_id.in_(ids)))
-            s.execute(update(Chat).where(Chat.id.in_(ids)).values(nickname=""))
+            s.execute(delete(Note).where(Note.chat_id.in_(ids)))  # workers' notes too
+            # The hand-over note goes with the transcript: it may say what the visitor told.
+            s.execute(update(Chat).where(Chat.id.in_(ids)).values(nickname="", handover_note=None))
             s.commit()
     return len(ids)
 
@@ -165,14 +183,14 @@ def accept(chat_id: int, worker_id: int) -> bool:
     when the worker already has as many chats as their capacity.
     """
     chat = get(chat_id)
-    if chat is None or not _region_open(chat.region_code):
+    if chat is None or not regions.is_open_now(chat.region_code):
         return False
     return _claim(worker_id, Chat.id == chat_id)
 
 
 def take_next(worker_id: int, region_codes: list[str]) -> Chat | None:
     """ "Volgende chat": claim the oldest waiting chat of these regions that are open now."""
-    open_codes = [code for code in region_codes if _region_open(code)]
+    open_codes = [code for code in region_codes if regions.is_open_now(code)]
     for _attempt in range(5):  # a colleague may take the oldest between select and update
         with db.session() as s:
             oldest = s.exec(
@@ -193,10 +211,10 @@ def take_next(worker_id: int, region_codes: list[str]) -> Chat | None:
 def at_capacity(worker_id: int) -> bool:
     with db.session() as s:
         worker = s.get(Worker, worker_id)
-        return worker is None or _active_count(s, worker_id) >= worker.capacity
+        return worker is None or active_count(s, worker_id) >= worker.capacity
 
 
-def _active_count(s, worker_id: int) -> int:
+def active_count(s, worker_id: int) -> int:
     return s.exec(
         select(func.count())
         .select_from(Chat)
@@ -207,13 +225,13 @@ def _active_count(s, worker_id: int) -> int:
 def _claim(worker_id: int, which) -> bool:
     """Make the chat `which` selects the worker's, if it waits and they have room.
 
-    The worker's row is locked first (PostgreSQL; SQLite has one writer anyway), so two
-    claims of one worker at once cannot both find room for one more.
+    Two claims of one worker at once cannot both find room for one more: PostgreSQL locks the
+    worker's row first; SQLite runs the selects outside the write, so the UPDATE counts again
+    (tests/test_capacity.py races threads on a real file).
     """
     now = clock.now()
     with db.session() as s:
-        worker = s.exec(select(Worker).where(Worker.id == worker_id).with_for_update()).first()
-        if worker is None or worker.disabled or _active_count(s, worker_id) >= worker.capacity:
+        if locked_with_room(s, worker_id) is None:
             s.rollback()
             return False
         chat = s.exec(select(Chat).where(which, Chat.status == ChatStatus.WAITING)).first()
@@ -222,7 +240,7 @@ def _claim(worker_id: int, which) -> bool:
             return False
         result = s.execute(
             update(Chat)
-            .where(Chat.id == chat.id, Chat.status == ChatStatus.WAITING)
+            .where(Chat.id == chat.id, Chat.status == ChatStatus.WAITING, has_room(worker_id))
             .values(
                 status=ChatStatus.ACTIVE,
                 worker_id=worker_id,
@@ -235,14 +253,31 @@ def _claim(worker_id: int, which) -> bool:
         if result.rowcount != 1:
             return False
         chat_id, region_code = chat.id, chat.region_code
-    _state_changed(chat_id, region_code)
+    state_changed(chat_id, region_code)
     hub().publish(worker_topic(worker_id), {"type": "mine"})
     return True
 
 
-def _region_open(region_code: str) -> bool:
-    region = regions.get(region_code)
-    return region is not None and regions.status(region).is_open
+def locked_with_room(s, worker_id: int) -> Worker | None:
+    """The worker, their row locked for this transaction (PostgreSQL), if they may take one
+    more chat: enabled and below their capacity."""
+    worker = s.exec(select(Worker).where(Worker.id == worker_id).with_for_update()).first()
+    if worker is None or worker.disabled or active_count(s, worker_id) >= worker.capacity:
+        return None
+    return worker
+
+
+def has_room(worker_id: int):
+    """A SQL condition: the worker has fewer active chats than their capacity."""
+    theirs = aliased(Chat)  # not the chat being updated
+    active = (
+        select(func.count())
+        .select_from(theirs)
+        .where(theirs.worker_id == worker_id, theirs.status == ChatStatus.ACTIVE)
+        .scalar_subquery()
+    )
+    capacity = select(Worker.capacity).where(Worker.id == worker_id).scalar_subquery()
+    return active < capacity
 
 
 def end(chat_id: int, by: EndReason) -> bool:
@@ -261,7 +296,11 @@ def end(chat_id: int, by: EndReason) -> bool:
         s.commit()
         if result.rowcount != 1:
             return False
-    _state_changed(chat_id, chat.region_code)
+    state_changed(chat_id, chat.region_code)
+    if chat.offered_to_id is not None:  # transfers: the colleague's offer lapses with the chat
+        hub().publish(
+            worker_topic(chat.offered_to_id), {"type": "offer", "change": "gone", "chat": chat_id}
+        )
     return True
 
 
@@ -287,81 +326,6 @@ def seen(chat_id: int) -> None:
     with db.session() as s:
         s.execute(update(Chat).where(Chat.id == chat_id).values(visitor_seen_at=clock.now()))
         s.commit()
-
-
-def _end_where(conditions, status: ChatStatus, reason: EndReason) -> list[int]:
-    """End every chat matching `conditions`, one conditional UPDATE each; the ids ended.
-
-    The conditions are checked again in the UPDATE: the visitor may have come back, or a
-    worker written, since the select.
-    """
-    with db.session() as s:
-        candidates = list(s.exec(select(Chat.id, Chat.region_code).where(*conditions)))
-    ended = []
-    for chat_id, region_code in candidates:
-        with db.session() as s:
-            result = s.execute(
-                update(Chat)
-                .where(Chat.id == chat_id, *conditions)
-                .values(status=status, ended_at=clock.now(), ended_by=reason)
-            )
-            s.commit()
-        if result.rowcount == 1:
-            _state_changed(chat_id, region_code)
-            ended.append(chat_id)
-    return ended
-
-
-def _seconds_ago(setting: str):
-    return clock.now() - timedelta(seconds=current_app.config[setting])
-
-
-def abandon_gone() -> list[int]:
-    """Waiting chats whose visitor has not been seen for the grace time leave the queue.
-
-    Seen means a page load or a socket that some living process holds (the sweeper of that
-    process refreshes it every round); a chat whose pop-up never opened a socket counts from
-    its start. Run by the sweeper; returns the ids of the chats that left.
-    """
-    gone = (
-        Chat.status == ChatStatus.WAITING,
-        Chat.visitor_seen_at <= _seconds_ago("WAITING_GRACE_SECONDS"),
-    )
-    return _end_where(gone, ChatStatus.ABANDONED, EndReason.TIMEOUT)
-
-
-def end_gone_active() -> list[int]:
-    """Active chats whose visitor has been gone longer than VISITOR_GONE_SECONDS end."""
-    gone = (
-        Chat.status == ChatStatus.ACTIVE,
-        Chat.visitor_seen_at <= _seconds_ago("VISITOR_GONE_SECONDS"),
-    )
-    return _end_where(gone, ChatStatus.ENDED, EndReason.VISITOR_GONE)
-
-
-def end_silent() -> list[int]:
-    """Active chats where nobody wrote for SILENT_SECONDS end."""
-    silent = (
-        Chat.status == ChatStatus.ACTIVE,
-        Chat.last_activity_at <= _seconds_ago("SILENT_SECONDS"),
-    )
-    return _end_where(silent, ChatStatus.ENDED, EndReason.SILENT)
-
-
-def close_queues() -> list[int]:
-    """At closing time the waiting visitors of a closed region are told and leave the queue.
-
-    Active chats go on: the worker finishes them.
-    """
-    with db.session() as s:
-        codes = list(
-            s.exec(select(Chat.region_code).where(Chat.status == ChatStatus.WAITING).distinct())
-        )
-    closed = [code for code in codes if not _region_open(code)]
-    if not closed:
-        return []
-    waiting_there = (Chat.status == ChatStatus.WAITING, Chat.region_code.in_(closed))
-    return _end_where(waiting_there, ChatStatus.ABANDONED, EndReason.CLOSED)
 
 
 def add_message(
@@ -441,13 +405,13 @@ def messages(chat_id: int, after_seq: int = 0) -> list[Message]:
         return list(s.exec(query))
 
 
-def _state_changed(chat_id: int, region_code: str) -> None:
+def state_changed(chat_id: int, region_code: str) -> None:
     """Both sides of the chat redraw it; the region's queue has changed too."""
     hub().publish(chat_topic(chat_id), {"type": "state", "chat": chat_id})
-    _queue_changed(region_code)
+    queue_changed(region_code)
 
 
-def _queue_changed(region_code: str) -> None:
+def queue_changed(region_code: str) -> None:
     """Tell the workers of the region, and every waiting visitor their new place."""
     hub().publish(region_topic(region_code), {"type": "queue"})
     for place, chat in enumerate(waiting(region_code), start=1):

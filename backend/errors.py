@@ -93,7 +93,11 @@ def answer(status: int, headers=()):
     words = fault(status)
     if request.headers.get("HX-Request") == "true":
         if in_console():
-            body = render_template("console/_fault.html", fault=words, fault_oob=True)
+            # Beside the message box for a send; for any other button, at the workspace's top.
+            slot = "console-fault" if request.endpoint == "console.send" else "console-problem"
+            body = render_template(
+                "console/_fault.html", fault=words, fault_oob=True, fault_slot=slot
+            )
         else:
             body = render_template("widget/_fault.html", fault=words, fault_oob=True)
             said = render_template("widget/_fault_words.html", fault=words)
@@ -104,8 +108,10 @@ def answer(status: int, headers=()):
     retry = _retry_form(status)
     if in_console():
         back = url_for("console.dashboard")
-        if g.get("worker") is not None and request.view_args and "chat_id" in request.view_args:
-            back = url_for("console.chat", chat_id=request.view_args["chat_id"])
+        # Back to the chat, unless that chat is what could not be found.
+        args = request.view_args or {}
+        if g.get("worker") is not None and "chat_id" in args and status != 404:
+            back = url_for("console.chat", chat_id=args["chat_id"])
         page = render_template(
             "console/fault.html", fault=words, back=back, retry=retry, worker=g.get("worker")
         )

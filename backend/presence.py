@@ -152,18 +152,24 @@ def heartbeat() -> None:
         _touch_seen(kind, ids)
 
 
-def expire() -> int:
-    """Remove rows that no longer count and tell the chats concerned; returns how many."""
+def expire() -> tuple[int, list[tuple[PresenceKind, int]]]:
+    """Remove rows that no longer count and tell the chats concerned.
+
+    Returns how many rows went, and who is gone now (they had no other row that counts).
+    """
     with db.session() as s:
         stale = list(s.exec(select(Presence).where(not_(_counting()))))
         if not stale:
-            return 0
+            return 0, []
         s.execute(delete(Presence).where(Presence.id.in_([row.id for row in stale])))
         s.commit()
+    gone = []
     for row in stale:
-        if not present(PresenceKind(row.kind), row.ref_id):
-            _announce(PresenceKind(row.kind), row.ref_id)
-    return len(stale)
+        person = (PresenceKind(row.kind), row.ref_id)
+        if person not in gone and not present(*person):
+            _announce(*person)
+            gone.append(person)
+    return len(stale), gone
 
 
 def _upsert(kind: PresenceKind, ref_id: int, process: str, sockets: int) -> None:

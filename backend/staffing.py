@@ -5,7 +5,7 @@ A worker works for their own region (`Worker.region_code`) and any others listed
 soon depends on the workers of their region who are available with the console open.
 """
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import select
 
 from backend import db, presence
@@ -39,6 +39,24 @@ def add_region(worker_id: int, region_code: str) -> None:
             s.commit()
 
 
+def set_regions(worker_id: int, region_codes: list[str]) -> None:
+    """The regions a worker works for besides their own: exactly these, in one commit."""
+    with db.session() as s:
+        s.execute(
+            delete(WorkerRegion).where(
+                WorkerRegion.worker_id == worker_id, WorkerRegion.region_code.not_in(region_codes)
+            )
+        )
+        have = set(
+            s.exec(select(WorkerRegion.region_code).where(WorkerRegion.worker_id == worker_id))
+        )
+        s.add_all(
+            WorkerRegion(worker_id=worker_id, region_code=code)
+            for code in sorted(set(region_codes) - have)
+        )
+        s.commit()
+
+
 def may_see(worker: Worker, chat: Chat) -> bool:
     """Whether a chat is the worker's to see at all: never one outside their regions.
 
@@ -60,14 +78,19 @@ def set_availability(worker_id: int, availability: Availability) -> Worker | Non
         worker = s.get(Worker, worker_id)
     if worker is not None:
         changed(regions_of(worker))
-        hub().publish(worker_topic(worker.id), {"type": "availability"})
+        hub().publish(worker_topic(worker.id), {"type": "settings"})
     return worker
 
 
 def _members(region_code: str):
-    """A SQL condition: the worker works for this region."""
+    """A SQL condition: the worker works for this region, as regions_of says (so an
+    administrator, who may take any region's chats, works for every one)."""
     extra = select(WorkerRegion.worker_id).where(WorkerRegion.region_code == region_code)
-    return or_(Worker.region_code == region_code, Worker.id.in_(extra))
+    return or_(
+        Worker.region_code == region_code,
+        Worker.id.in_(extra),
+        Worker.role == WorkerRole.ADMIN,
+    )
 
 
 def available_count(region_code: str) -> int:
@@ -82,16 +105,18 @@ def available_count(region_code: str) -> int:
         return len(list(s.exec(query)))
 
 
-def mark_away_absent() -> list[int]:
-    """Workers whose console has been closed for a while become away; their ids.
+def mark_away(worker_ids: list[int]) -> list[int]:
+    """Workers whose console has been closed for a while become away; the ids changed.
 
-    Run by the sweeper. Presence already waits AWAY_AFTER_SECONDS before counting a closed
-    console as gone, so a reload or a move to another chat changes nothing.
+    Given the workers the sweeper found gone: presence waits AWAY_AFTER_SECONDS before a
+    closed console counts as gone, so a reload or a move to another chat changes nothing,
+    and a worker who just logged in and has no console open yet is not among them.
     """
+    if not worker_ids:
+        return []
     with db.session() as s:
         query = select(Worker.id).where(
-            Worker.availability != Availability.AWAY,
-            ~presence.is_live(PresenceKind.WORKER, Worker.id),
+            Worker.id.in_(worker_ids), Worker.availability != Availability.AWAY
         )
         ids = list(s.exec(query))
     for worker_id in ids:

@@ -4,7 +4,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, suppress
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, FrameLocator, Page, expect
@@ -206,11 +206,16 @@ def expect_ended(popup: FrameLocator | Page) -> None:
 # ---- the worker, in the console ---------------------------------------------------------------
 
 
-def log_in(page: Page, server: Server, username: str = "demo", password: str = "demo") -> None:
+def log_in(
+    page: Page, server: Server, username: str = "demo", password: str = "demo", live: bool = True
+) -> None:
+    """Log in to the console; `live`: and wait for its socket (never opened without JavaScript)."""
     page.goto(f"{server.chat_base}/console/login")
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Inloggen").click()
+    # Live before going on: a late first frame of this page could pass for the next page's.
+    with live_channel(page) if live else nullcontext():
+        page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", name=re.compile("^Wachtend"))).to_be_visible()
 
 
@@ -240,7 +245,10 @@ def expect_worker_history(page: Page, bodies: list[str]) -> None:
 
 
 def worker_end(page: Page) -> None:
-    page.get_by_role("button", name="Chat beëindigen").click()
+    """ "Chat beëindigen", then the shortest registration there is: a test chat."""
+    page.get_by_role("button", name="Chat beëindigen", exact=True).click()
+    page.get_by_role("radio", name="Test", exact=True).check()
+    page.get_by_role("button", name="Registreren en chat beëindigen").click()
     expect(page.get_by_text("Deze chat is beëindigd.")).to_be_visible()
 
 
@@ -293,3 +301,72 @@ def screenshot(page: Page, name: str) -> None:
     """A picture for the README, of what the user sees right now."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / name)
+
+
+# ---- handing a chat over (transfers) ----------------------------------------------------------
+
+
+def hand_over(page: Page, to: str, note: str) -> None:
+    """The worker hands the chat on screen to `to` (a region's or colleague's words in the list)."""
+    page.get_by_label("Overdragen aan").select_option(label=to)
+    page.get_by_label("Overdrachtsnotitie").fill(note)
+    page.get_by_role("button", name="Overdragen", exact=True).click()
+
+
+# ---- a slow line: requests that wait until the test lets them go (composer) ------------------
+
+
+@contextmanager
+def held_back(page: Page, url_pattern: str) -> Iterator[list]:
+    """Requests of `page` (its frames too) to `url_pattern` wait, as on a slow line, until the
+    test lets one go (`route.continue_()`) or breaks it (`route.abort()`); the list fills as
+    they are made. Whatever is still held at the end goes on."""
+    routes: list = []
+
+    def hold(route) -> None:
+        routes.append(route)
+
+    page.route(url_pattern, hold)
+    try:
+        yield routes
+    finally:
+        page.unroute(url_pattern)
+        for route in routes:
+            with suppress(PlaywrightError):  # already let go or broken by the test
+                route.continue_()
+
+
+def first_held(page: Page, routes: list):
+    """The first request held back, once the page has made it (not a timed assertion:
+    Playwright hands the request over while the page waits a moment)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not routes and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
+    assert routes, "the page made no such request"
+    return routes[0]
+
+
+# ---- ending: the advice registration and the follow-up code -----------------------------------
+
+
+def open_registration(page: Page):
+    """ "Chat beëindigen" on the chat on screen: the registration opens; its form."""
+    page.get_by_role("button", name="Chat beëindigen", exact=True).click()
+    form = page.locator("#console-registration")
+    expect(form).to_be_visible()
+    return form
+
+
+def choose(page: Page, answers: dict[str, str]) -> None:
+    """Pick the registration's answers by their words: {"Onderwerp": "Partnergeweld"}."""
+    form = page.locator("#console-registration")
+    for legend, answer in answers.items():
+        group = form.get_by_role("group", name=legend, exact=True)
+        group.get_by_role("radio", name=answer, exact=True).check()
+
+
+def followup_code(popup: FrameLocator | Page) -> str:
+    """The follow-up code the pop-up's closing shows."""
+    code = popup.locator("#vt-followup .vt-code")
+    expect(code).to_have_text(re.compile(r"^[a-z]+-[a-z]+-[a-z]+$"))
+    return code.inner_text()

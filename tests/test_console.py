@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
@@ -12,14 +11,6 @@ from tests.helpers import DEMO_SITE, all_chats, log_in, start_chat, text_of
 
 WRONG_LOGIN = "Gebruikersnaam of wachtwoord klopt niet."
 ALREADY_TAKEN = "Een collega heeft deze chat al aangenomen, of de bezoeker is weggegaan."
-
-
-@pytest.fixture
-def worker(app):
-    """A second browser: the demo worker (Sanne, demo region), logged in."""
-    client = app.test_client()
-    assert log_in(client).status_code == 303
-    return client
 
 
 def new_chat(app, region="DEMO", nickname="Mila", **answers):
@@ -239,7 +230,9 @@ def test_worker_ends_the_chat_and_the_visitor_sees_the_closing_text(app, worker,
     (chat,) = all_chats(app)
     chat_id = chat.id
     worker.post(f"/console/chats/{chat_id}/accept")
-    response = worker.post(f"/console/chats/{chat_id}/end")
+    # Ending takes the advice registration (tests/test_registration.py): a test chat needs
+    # only its kind.
+    response = worker.post(f"/console/chats/{chat_id}/end", data={"kind": "test"})
     assert response.status_code == 303
     with app.app_context():
         ended = chats.get(chat_id)
@@ -278,3 +271,20 @@ def test_an_expired_login_form_is_explained_in_dutch(client):
     )
     assert "Dit formulier was verlopen" in text_of(response.text)
     assert "Uitloggen" not in response.text
+
+
+def test_an_expired_form_sent_by_htmx_has_the_page_loaded_with_the_note(app, worker):
+    response = worker.post(
+        "/console/availability",
+        data={"availability": "busy", "csrf_token": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert response.headers["HX-Redirect"] == "/console/"
+    assert "Dit formulier was verlopen" in text_of(worker.get("/console/").text)
+
+
+def test_a_chat_that_is_not_found_leads_back_to_the_workspace(app, worker):
+    response = worker.get("/console/chats/999999")
+    assert response.status_code == 404
+    assert 'href="/console/"' in response.text
+    assert 'href="/console/chats/999999"' not in response.text

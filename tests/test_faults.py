@@ -150,7 +150,7 @@ def test_the_next_good_send_empties_the_fault_slot(app, client):
         assert send(client, **HTMX).status_code == 503
     answer = send(client, **HTMX)
     assert answer.status_code == 200
-    assert '<p id="vt-fault" class="vt-fault"></p>' in answer.text
+    assert re.search(r'<p id="vt-fault" class="vt-fault"[^>]*></p>', answer.text)
     assert stored_bodies(app, chat_id) == [TYPED]
 
 
@@ -381,3 +381,17 @@ def test_a_database_file_replaced_while_running_gets_nothing_more(app, client, h
     assert_fault_beside_the_box(response, NOT_SENT)
     assert not hub.events(f"chat:{chat_id}")
     assert stored_bodies(app, chat_id) == []
+
+
+def test_a_worker_s_other_buttons_say_so_at_the_top_of_the_workspace(app):
+    worker = app.test_client()
+    log_in(worker)
+    page = worker.get("/console/").text
+    assert re.search(r'<p id="console-problem"[^>]*></p>', page)  # there, and empty
+    with read_only(app):
+        response = worker.post("/console/sound", headers=HTMX)
+    assert response.status_code == 503
+    slot = re.search(
+        r'<p id="console-problem"[^>]*hx-swap-oob="innerHTML">(.*?)</p>', response.text
+    )
+    assert OUR_FAULT in text_of(slot.group(1))

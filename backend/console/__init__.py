@@ -15,4 +15,4 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-from backend.console import auth, ending, streams, views  # noqa: E402, F401  (the routes)
+from backend.console import auth, canned, ending, notes, streams, transfers, views  # noqa: E402, F401  (the routes)

@@ -56,8 +56,12 @@ def login_required(view):
 def form_expired(_error):
     """A form whose token expired or went missing: say so, in Dutch, and start over."""
     flash(_("This form had expired. Please try again."))
-    target = "console.dashboard" if g.get("worker") else "console.login"
-    return redirect(url_for(target), 303)
+    # CSRF is checked before the blueprint loads the worker: ask the session here.
+    target = url_for("console.dashboard" if current_worker() else "console.login")
+    if request.headers.get("HX-Request") == "true":
+        # htmx would follow a redirect and drop the page: have it load the page, note and all.
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, 303)
 
 
 def _login_account() -> str:

@@ -11,7 +11,14 @@ from flask import render_template, request, session
 from backend import chats, presence, staffing, workers
 from backend.console import bp
 from backend.console.auth import current_worker
-from backend.console.workspace import chat_context, queue_context, tabs_context, title_count
+from backend.console.transfers import offer_parts
+from backend.console.workspace import (
+    chat_context,
+    queue_context,
+    regional_context,
+    tabs_context,
+    title_count,
+)
 from backend.hub import chat_topic, region_topic, worker_topic
 from backend.models import ChatStatus, PresenceKind, Sender, Worker
 from backend.security import row_id
@@ -79,6 +86,8 @@ class WorkspaceStream:
         new = [chat for chat in context["waiting"] if chat.id not in known]
         self.waiting_ids = ids
         html = render_template("console/_queue.html", **context, oob=True)
+        # Coordinators also keep an eye on who chats with whom: taken and ended change that.
+        html += render_template("console/_regional.html", **regional_context(self.worker), oob=True)
         if alert and new:
             html += render_template("console/_alert.html", worker=self.worker, new_waiting=new)
         return html + self._title()
@@ -106,7 +115,9 @@ class WorkspaceStream:
         if kind == "mine":
             self._follow_new_chats()
             return self._tabs()
-        if kind in ("availability", "staffing"):
+        if kind == "offer":  # transfers: an offer of a colleague's, or the answer to ours
+            return self._offer(event)
+        if kind in ("settings", "staffing"):
             self.worker = workers.get(self.worker.id) or self.worker
             return render_template("console/_queue.html", **queue_context(self.worker), oob=True)
         if kind == "session" and (event["disabled"] or event["epoch"] != self.epoch):
@@ -129,13 +140,24 @@ class WorkspaceStream:
             return self._visitor_typing(chat_id)
         return None
 
+    def _offer(self, event: dict) -> str:
+        """The offers again; a chat on screen that a colleague took over leaves the screen."""
+        html, self.on_screen = offer_parts(self.worker, self.on_screen, event)
+        return html + self._tabs()
+
     def _message(self, chat_id: int, event: dict) -> str | None:
+        if chat_id in self.typing and chat_id == self.on_screen:
+            # The message has come, so the tab says "typing" no more.
+            self.typing.discard(chat_id)
+            return (self._message(chat_id, event) or "") + self._tabs()
         self.typing.discard(chat_id)
         if chat_id != self.on_screen:
             # Another chat: its unread count, the title, and a sound for the visitor's words.
             html = self._tabs()
-            if event.get("sender") == Sender.VISITOR:
-                chat = chats.get(chat_id)
+            chat = chats.get(chat_id)
+            # A chat handed over to a colleague is followed until this socket closes: silent.
+            still_mine = chat is not None and chat.worker_id == self.worker.id
+            if event.get("sender") == Sender.VISITOR and still_mine and chat.is_open:
                 html += render_template(
                     "console/_alert.html", worker=self.worker, new_message_in=chat
                 )

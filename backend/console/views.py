@@ -3,7 +3,7 @@
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from backend import chats, rate_limits, regions, staffing, workers
+from backend import chats, message_boxes, regions, staffing, workers
 from backend.console import bp
 from backend.console.auth import login_required
 from backend.console.workspace import (
@@ -11,11 +11,12 @@ from backend.console.workspace import (
     own_chat,
     queue_context,
     regional_chat,
+    regional_context,
     tabs_context,
     title_count,
     workspace_context,
 )
-from backend.forms import AvailabilityForm, ConfirmForm, MessageForm
+from backend.forms import AvailabilityForm, ConfirmForm
 from backend.models import Availability, ChatStatus, Sender
 
 bp.add_app_template_global(minutes_since)
@@ -112,6 +113,7 @@ def refresh():
         "console/_minute.html",
         **queue_context(g.worker),
         **tabs_context(g.worker, on_screen),
+        **regional_context(g.worker),
         title_count=title_count(g.worker, on_screen),
     )
 
@@ -119,25 +121,19 @@ def refresh():
 @bp.post("/chats/<int:chat_id>/send")
 @login_required
 def send(chat_id):
-    """Store the worker's message; both sides get it over their WebSockets."""
+    """Store the worker's message; both sides get it over their WebSockets.
+
+    With htmx the answer touches only the text areas it stored or refused, never the one
+    being typed in (backend/message_boxes.py).
+    """
     chat = own_chat(g.worker, chat_id)
-    form = MessageForm()
-    status = 200
-    if form.validate_on_submit():
-        if not rate_limits.allow("WORKER_MESSAGE_LIMIT", str(chat.id)):
-            form.body.errors.append(rate_limits.too_many_messages())
-            status = rate_limits.TOO_MANY_REQUESTS
-        elif chats.add_message(chat.id, Sender.WORKER, form.body.data, form.send_key.data) is None:
-            form.body.errors.append(_("This conversation is no longer open."))
-        elif not is_htmx():
-            return redirect(url_for("console.chat", chat_id=chat_id), 303)
-        else:
-            form = MessageForm(formdata=None)
+    boxes, status = message_boxes.receive(chat.id, Sender.WORKER, "WORKER_MESSAGE_LIMIT")
     if is_htmx():
-        # Answered on every message sent: the box alone, without the transcript.
-        box = {"chat": chat, "form": form, "confirm": ConfirmForm(formdata=None), "oob": True}
-        return render_template("console/_composer.html", **box), status
-    context = workspace_context(g.worker, chat, form=form)
+        return render_template("console/_sent.html", chat=chat, boxes=boxes), status
+    refused = message_boxes.first_refused(boxes)
+    if refused is None:
+        return redirect(url_for("console.chat", chat_id=chat_id), 303)
+    context = workspace_context(g.worker, chat, form=refused.form)
     return render_template("console/workspace.html", **context), status
 
 

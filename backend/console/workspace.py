@@ -5,10 +5,12 @@ stream never reads or writes `flask.g`.
 """
 
 from flask import abort
+from sqlmodel import select
 
-from backend import chats, clock, presence, regions, staffing
-from backend.forms import ConfirmForm, MessageForm
-from backend.models import Availability, Chat, ChatStatus, PresenceKind, Worker
+from backend import chats, clock, db, presence, regions, registrations, staffing
+from backend.console.forms import RegistrationForm
+from backend.forms import AvailabilityForm, ConfirmForm, MessageForm
+from backend.models import Chat, ChatStatus, PresenceKind, Worker, WorkerRole
 
 
 def minutes_since(moment) -> int:
@@ -54,10 +56,9 @@ def queue_context(worker: Worker) -> dict:
         "worker": worker,
         "waiting": waiting,
         "region_names": region_names(codes),
-        "several_regions": len(codes) > 1,
         "at_capacity": chats.at_capacity(worker.id),
         "confirm": ConfirmForm(formdata=None),
-        "availabilities": list(Availability),
+        "availability_form": AvailabilityForm(formdata=None, availability=worker.availability),
     }
 
 
@@ -70,6 +71,8 @@ def tabs_context(worker: Worker, on_screen: int | None, typing: set[int] = froze
         "unread": chats.unread_counts([c.id for c in mine if c.id != on_screen]),
         "here": {c.id: presence.present(PresenceKind.VISITOR, c.id) for c in mine},
         "typing": typing,
+        # Ended chats of theirs that still need the advice registration (console/_end.html).
+        "to_register": registrations.pending_for(worker.id),
     }
 
 
@@ -95,8 +98,38 @@ def chat_context(worker: Worker, chat: Chat | None, **extra) -> dict:
         "visitor_here": presence.present(PresenceKind.VISITOR, chat.id),
         "region_name": region_names([chat.region_code])[chat.region_code],
     }
+    # The ending and its registration (console/_end.html); the advice a follow-up code
+    # brings (console/_earlier.html).
+    earlier = registrations.earlier(chat)
+    context.update(
+        registration=registrations.of_chat(chat.id),
+        registration_form=RegistrationForm(formdata=None),
+        earlier=earlier,
+        earlier_regions=region_names(sorted({r.region_code for r in earlier})),
+    )
     context.update(extra)
     return context
+
+
+def regional_context(worker: Worker) -> dict:
+    """For coordinators and administrators: every active chat of their regions, whoever has it.
+
+    Only to look at: a coordinator answers in their own chats, like everyone else. None for
+    a worker, who sees no colleague's chat.
+    """
+    if worker.role not in (WorkerRole.COORDINATOR, WorkerRole.ADMIN):
+        return {"regional": None}
+    codes = staffing.regions_of(worker)  # an administrator's are all regions
+    names = region_names(codes)
+    with db.session() as s:
+        rows = s.exec(
+            select(Chat, Worker.display_name)
+            .join(Worker, Worker.id == Chat.worker_id)
+            .where(Chat.region_code.in_(codes), Chat.status == ChatStatus.ACTIVE)
+            .order_by(Chat.accepted_at, Chat.id)
+        )
+        regional = [(chat, who, names[chat.region_code]) for chat, who in rows]
+    return {"regional": regional}
 
 
 def workspace_context(worker: Worker, chat: Chat | None = None, **extra) -> dict:
@@ -106,5 +139,6 @@ def workspace_context(worker: Worker, chat: Chat | None = None, **extra) -> dict
         **queue_context(worker),
         **tabs_context(worker, on_screen),
         **chat_context(worker, chat, **extra),
+        **regional_context(worker),
         "title_count": title_count(worker, on_screen),
     }
