@@ -4,6 +4,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from backend import chats
+from backend.models import Sender
 from e2e import flows
 from e2e.harness import Server
 from e2e.test_accessibility import violations
@@ -104,7 +106,28 @@ def test_no_accessibility_violation_on_any_console_page(server, visitor, worker)
     popup = flows.in_conversation(visitor, worker, server, "Lina")
     flows.visitor_send(popup, "Hoi")
     flows.expect_worker_history(worker, ["Hoi"])
+    assert violations(worker, []) == ""  # the workspace with a chat, its aside and tabs
+    chat_page = worker.url
+    worker.goto(f"{chat_page}/notes")  # the notes page coordinators read
+    expect(worker.get_by_role("heading", level=1)).to_be_visible()
+    assert violations(worker, []) == ""
+    worker.goto(f"{server.chat_base}/console/chats/999999")  # a fault page
+    expect(worker.get_by_role("link", name="Terug")).to_be_visible()
     assert violations(worker, []) == ""
     worker.goto(f"{server.chat_base}/console/")
     expect(tab(worker, "Lina")).to_be_visible()
     assert violations(worker, []) == ""
+
+
+def test_the_message_box_stays_in_reach_in_a_long_conversation(server, app, visitor, worker):
+    flows.in_conversation(visitor, worker, server, "Roos")
+    chat_id = int(worker.url.rsplit("/", 1)[1])
+    with app.app_context():
+        for n in range(60):
+            chats.add_message(chat_id, Sender.VISITOR, f"Regel {n} van een lang verhaal.")
+    worker.reload()
+    expect(flows.worker_messages(worker)).to_have_count(60)
+    expect(worker.get_by_label("Je bericht")).to_be_in_viewport()
+    expect(worker.get_by_role("button", name="Verstuur")).to_be_in_viewport()
+    flows.worker_send(worker, "Dank je. Ik lees het allemaal.")
+    expect(worker.get_by_role("button", name="Verstuur")).to_be_in_viewport()
