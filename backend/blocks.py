@@ -7,7 +7,7 @@ chat with a calm message and the phone number.
 
 from datetime import timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import delete, or_
 from sqlmodel import select
 
 from backend import chats, clock, db
@@ -62,3 +62,11 @@ def blocking(tokens=(), code: str | None = None) -> Block | None:
 def of_chat(chat: Chat) -> Block | None:
     """The block that holds for this chat's visitor, if any."""
     return blocking([chat.token])
+
+
+def purge_expired() -> int:
+    """Forget blocks that have run out (a sweeper round); how many went."""
+    with db.session() as s:
+        result = s.execute(delete(Block).where(Block.until <= clock.now()))
+        s.commit()
+    return result.rowcount

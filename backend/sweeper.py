@@ -17,7 +17,7 @@ import threading
 import click
 from flask.cli import with_appcontext
 
-from backend import chats, presence, staffing, timeouts
+from backend import blocks, chats, presence, staffing, timeouts
 from backend.console import streams as console_streams
 from backend.models import PresenceKind
 
@@ -36,6 +36,7 @@ def sweep() -> dict[str, int]:
         "visitor gone": len(timeouts.end_gone_active()),
         "silent": len(timeouts.end_silent()),
         "transcripts deleted": chats.purge_transcripts(),
+        "blocks run out": blocks.purge_expired(),
         # A console closed for a while: nobody there to answer, so no new chats either.
         "workers away": len(
             staffing.mark_away([ref for kind, ref in gone if kind == PresenceKind.WORKER])

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from backend import blocks, chats, db
+from backend import blocks, chats, db, sweeper
 from backend.hub import chat_topic
 from backend.models import Block
 from tests.helpers import (
@@ -173,3 +173,15 @@ def test_blocks_hold_for_their_token_or_code_only(app, clock):
         assert blocks.blocking([None], None) is None
         clock.at += timedelta(hours=1)
         assert blocks.blocking([chat.token]) is None  # `until` itself is free again
+
+
+def test_the_sweeper_forgets_blocks_that_ran_out(app, client, worker, clock):
+    chat_id = taken_chat(app, client)
+    start = clock.at
+    block(worker, chat_id, hours="1")
+    with app.app_context():
+        assert sweeper.sweep()["blocks run out"] == 0
+        clock.at = start + timedelta(hours=1, minutes=1)
+        assert sweeper.sweep()["blocks run out"] == 1
+        with db.session() as s:
+            assert s.exec(select(Block)).all() == []
