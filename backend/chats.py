@@ -94,13 +94,7 @@ def by_token(token: str | None) -> Chat | None:
 
 def waiting(region_code: str) -> list[Chat]:
     """The region's queue, first come first served."""
-    with db.session() as s:
-        query = (
-            select(Chat)
-            .where(Chat.region_code == region_code, Chat.status == ChatStatus.WAITING)
-            .order_by(Chat.created_at, Chat.id)
-        )
-        return list(s.exec(query))
+    return waiting_in([region_code])
 
 
 def waiting_in(region_codes: list[str]) -> list[Chat]:
