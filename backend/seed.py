@@ -19,7 +19,11 @@ from backend.models import OpeningHours, Postcode, Region, Site, Worker
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_REGION = "DEMO"
 DEMO_PASSWORD = "demo"  # public: written in the README
-DEMO_WORKERS = [("demo", "Sanne"), ("demo2", "Joris")]
+SECOND_DEMO_REGION = "DEMO2"  # where a demo chat can be handed over to
+DEMO_REGIONS = [
+    (DEMO_REGION, "Demo-regio (altijd open)", [("demo", "Sanne"), ("demo2", "Joris")]),
+    (SECOND_DEMO_REGION, "Demo-regio Noord (altijd open)", [("demo3", "Ilse")]),
+]
 
 # Demo host pages styled as a few regional sites; all route to the round-the-clock demo region.
 DEMO_SITES = [
@@ -60,32 +64,14 @@ def seed_regions() -> int:
 
 
 def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
-    """The demo region (open around the clock), its demo sites and its demo workers.
+    """The demo regions (open around the clock), the demo sites and the demo workers.
 
     Returns the (username, password, region code) logins.
     """
     logins = []
+    for code, name, workers in DEMO_REGIONS:
+        logins += _demo_region(code, name, workers)
     with db.session() as s:
-        if s.get(Region, DEMO_REGION) is None:
-            s.add(
-                Region(
-                    code=DEMO_REGION,
-                    name="Demo-regio (altijd open)",
-                    observes_holidays=False,
-                    is_demo=True,
-                )
-            )
-            s.flush()
-            for weekday, opens, closes in hours.ROUND_THE_CLOCK:
-                s.add(
-                    OpeningHours(
-                        region_code=DEMO_REGION,
-                        weekday=weekday,
-                        opens_minute=opens,
-                        closes_minute=closes,
-                    )
-                )
-            s.flush()
         for key, name, accent in DEMO_SITES:
             site = s.get(Site, key) or Site(
                 key=key,
@@ -97,68 +83,36 @@ def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
             )
             site.origin = demo_origin  # the demo may be served on another port this time
             s.add(site)
-        s.flush()
-        for username, display_name in DEMO_WORKERS:
-            if not s.exec(select(Worker).where(Worker.username == username)).first():
-                s.add(
-                    Worker(
-                        username=username,
-                        display_name=display_name,
-                        password_hash=passwords.hash_password(DEMO_PASSWORD),  # its own salt
-                        region_code=DEMO_REGION,
-                    )
-                )
-            logins.append((username, DEMO_PASSWORD, DEMO_REGION))
         s.commit()
-    logins += seed_second_demo_region()
     seed_canned_answers(demo=True)
     return logins
 
 
-# A second demo region, to hand chats over to (transfers).
-SECOND_DEMO_REGION = "DEMO2"
-SECOND_DEMO_WORKERS = [("demo3", "Ilse")]
-
-
-def seed_second_demo_region() -> list[tuple[str, str, str]]:
-    """A second round-the-clock demo region with a worker of its own: where a demo chat can be
-    handed over to. It is a demo region (`is_demo`), so the demo password is allowed there.
-
-    Returns the (username, password, region code) logins.
-    """
+def _demo_region(code: str, name: str, workers) -> list[tuple[str, str, str]]:
+    """One round-the-clock demo region (`is_demo`: the demo password is allowed there) and its
+    workers, each with a password hash of their own salt; their logins."""
     with db.session() as s:
-        if s.get(Region, SECOND_DEMO_REGION) is None:
-            s.add(
-                Region(
-                    code=SECOND_DEMO_REGION,
-                    name="Demo-regio Noord (altijd open)",
-                    observes_holidays=False,
-                    is_demo=True,
-                )
-            )
+        if s.get(Region, code) is None:
+            s.add(Region(code=code, name=name, observes_holidays=False, is_demo=True))
             s.flush()
             s.add_all(
                 OpeningHours(
-                    region_code=SECOND_DEMO_REGION,
-                    weekday=weekday,
-                    opens_minute=opens,
-                    closes_minute=closes,
+                    region_code=code, weekday=day, opens_minute=opens, closes_minute=closes
                 )
-                for weekday, opens, closes in hours.ROUND_THE_CLOCK
+                for day, opens, closes in hours.ROUND_THE_CLOCK
             )
-            s.flush()
-        for username, display_name in SECOND_DEMO_WORKERS:
+        for username, display_name in workers:
             if not s.exec(select(Worker).where(Worker.username == username)).first():
                 s.add(
                     Worker(
                         username=username,
                         display_name=display_name,
                         password_hash=passwords.hash_password(DEMO_PASSWORD),
-                        region_code=SECOND_DEMO_REGION,
+                        region_code=code,
                     )
                 )
         s.commit()
-    return [(username, DEMO_PASSWORD, SECOND_DEMO_REGION) for username, _ in SECOND_DEMO_WORKERS]
+    return [(username, DEMO_PASSWORD, code) for username, _ in workers]
 
 
 def seed_canned_answers(demo: bool = False) -> int:
