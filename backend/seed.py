@@ -176,8 +176,8 @@ def seed_demo_command():
     for key, name, _ in DEMO_SITES:
         click.echo(f"  {demo}/demo/{key}   {name}")
     click.echo(f"Worker console: {base}/console/")
-    usernames = " and ".join(username for username, _, _ in logins)
-    click.echo(f"Demo workers (demo region only), password '{DEMO_PASSWORD}': {usernames}")
+    usernames = ", ".join(username for username, _, _ in logins)
+    click.echo(f"Demo workers (demo regions only), password '{DEMO_PASSWORD}': {usernames}")
     if retired:
         click.echo(f"Disabled old demo accounts of real regions: {', '.join(retired)}")
     click.echo("Real accounts: flask --app backend worker add USERNAME --name NAME --region CODE")

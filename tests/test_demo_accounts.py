@@ -63,7 +63,7 @@ def test_seed_demo_disables_the_old_demo_accounts_of_real_regions(app, runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "Disabled old demo accounts of real regions: vt20" in result.output
-    assert "password 'demo': demo and demo2" in result.output
+    assert "password 'demo': demo, demo2, demo3" in result.output
     with app.app_context():
         assert workers.by_username("vt20").disabled
         assert not workers.by_username("vt13").disabled
