@@ -33,6 +33,7 @@ run: setup
 		$(BIN)/gunicorn -c backend/gunicorn_conf.py 'backend:create_app()'
 
 test: setup lint
+	$(BIN)/python -m e2e.chromium   # the browser tests' Chromium, or the one command to run
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed
