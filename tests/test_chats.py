@@ -253,9 +253,10 @@ def test_a_message_is_stored_before_it_is_announced(ctx, hub):
     chats.add_message(chat.id, "worker", "Hoi")
     assert seen_in_database == [[(1, "Hallo")], [(2, "Hoi")]]
     events = [e for e in hub.events(chat_topic(chat.id)) if e["type"] == "message"]
-    assert [(e["seq"], e["sender"], e["body"]) for e in events] == [
-        (1, "visitor", "Hallo"),
-        (2, "worker", "Hoi"),
+    # Ids and small facts: what was written stays in the database.
+    assert events == [
+        {"type": "message", "chat": chat.id, "seq": 1, "sender": "visitor"},
+        {"type": "message", "chat": chat.id, "seq": 2, "sender": "worker"},
     ]
 
 
@@ -273,7 +274,7 @@ def test_subscribers_stop_hearing_after_unsubscribing(ctx, hub):
     chats.add_message(chat.id, "visitor", "een")
     hub.unsubscribe(chat_topic(chat.id), heard.append)
     chats.add_message(chat.id, "visitor", "twee")
-    assert [e["body"] for e in heard] == ["een"]
+    assert [e["seq"] for e in heard] == [1]  # "een", not "twee"
     assert hub.subscriber_count(chat_topic(chat.id)) == 0
 
 
