@@ -35,6 +35,7 @@ class WorkspaceStream:
         self.last_seq = 0  # of the chat on screen
         self.visitor_here: bool | None = None  # what the chat's state line shows now
         self.waiting_ids: set[int] | None = None  # the queue as last drawn
+        self.unread: dict[int, int] = {}  # the tabs' unread counts as last drawn
         self.mine: set[int] = set()  # the worker's active chats whose topics we follow
         self.typing: set[int] = set()  # chats whose visitor was typing when last drawn
         self.connection: Connection | None = None
@@ -94,10 +95,12 @@ class WorkspaceStream:
 
     def _tabs(self) -> str:
         context = tabs_context(self.worker, self.on_screen, self.typing)
+        self.unread = context["unread"]
         return render_template("console/_tabs.html", **context, oob=True) + self._title()
 
     def _title(self) -> str:
-        count = title_count(self.worker, self.on_screen)
+        """The title from the queue and the tabs as last drawn: no query of its own."""
+        count = title_count(len(self.waiting_ids or ()), self.unread)
         return render_template("console/_title.html", title_count=count, oob=True)
 
     def _follow_new_chats(self) -> None:

@@ -109,12 +109,13 @@ def refresh():
     on_screen = request.args.get("chat", type=int)
     if on_screen is not None:
         own_chat(g.worker, on_screen)
+    queue, tabs = queue_context(g.worker), tabs_context(g.worker, on_screen)
     return render_template(
         "console/_minute.html",
-        **queue_context(g.worker),
-        **tabs_context(g.worker, on_screen),
+        **queue,
+        **tabs,
         **regional_context(g.worker),
-        title_count=title_count(g.worker, on_screen),
+        title_count=title_count(len(queue["waiting"]), tabs["unread"]),
     )
 
 

@@ -76,11 +76,10 @@ def tabs_context(worker: Worker, on_screen: int | None, typing: set[int] = froze
     }
 
 
-def title_count(worker: Worker, on_screen: int | None) -> int:
-    """Waiting visitors plus unread messages: what the page title counts."""
-    codes = staffing.regions_of(worker)
-    mine = [c.id for c in chats.active_for(worker.id) if c.id != on_screen]
-    return len(chats.waiting_in(codes)) + sum(chats.unread_counts(mine).values())
+def title_count(waiting: int, unread: dict[int, int]) -> int:
+    """Waiting visitors plus unread messages: what the page title counts, from the queue and
+    the tabs already drawn (queue_context, tabs_context)."""
+    return waiting + sum(unread.values())
 
 
 def chat_context(worker: Worker, chat: Chat | None, **extra) -> dict:
@@ -135,10 +134,11 @@ def regional_context(worker: Worker) -> dict:
 def workspace_context(worker: Worker, chat: Chat | None = None, **extra) -> dict:
     """Everything the workspace page draws."""
     on_screen = chat.id if chat else None
+    queue, tabs = queue_context(worker), tabs_context(worker, on_screen)
     return {
-        **queue_context(worker),
-        **tabs_context(worker, on_screen),
+        **queue,
+        **tabs,
         **chat_context(worker, chat, **extra),
         **regional_context(worker),
-        "title_count": title_count(worker, on_screen),
+        "title_count": title_count(len(queue["waiting"]), tabs["unread"]),
     }
