@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from backend import clock, db, regions
-from backend.hub import chat_topic, hub, region_topic, worker_topic
+from backend.hub import chat_topic, hub, once, region_topic, worker_topic
 from backend.models import (
     OPEN_STATUSES,
     Chat,
@@ -331,10 +331,10 @@ def add_message(
     (the server restarted, the line broke) finds the message already stored and stores
     nothing new.
     """
-    if send_key and (earlier := _sent_with(chat_id, sender, send_key)) is not None:
-        return earlier
     with db.session() as s:
-        # The increment takes the chat's row lock, so numbers are gapless and commit in order.
+        # A send tried again is found by the unique (chat, send key) index below, rather than
+        # by a lookup before every message. The increment takes the chat's row lock, so
+        # numbers are gapless and commit in order.
         seq = s.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.status == ChatStatus.ACTIVE)
@@ -361,7 +361,8 @@ def add_message(
         try:
             s.commit()
         except IntegrityError:
-            # The same send in another request at the same moment: that one stored it.
+            # The same send again, tried after a lost answer or in another request at the
+            # same moment: the one stored first stands, and its number is not used twice.
             s.rollback()
             if send_key and (earlier := _sent_with(chat_id, sender, send_key)) is not None:
                 return earlier
@@ -389,6 +390,13 @@ def message_event(message: Message) -> dict:
     }
 
 
+def fresh_messages(event: dict, after_seq: int) -> list[Message]:
+    """The messages after `after_seq` of the chat a message event is about, looked up once per
+    process for the sockets that had seen the same (the visitor's and the worker's page)."""
+    chat_id = event["chat"]
+    return once(event, ("messages", chat_id, after_seq), lambda: messages(chat_id, after_seq))
+
+
 def messages(chat_id: int, after_seq: int = 0) -> list[Message]:
     with db.session() as s:
         query = (
@@ -406,7 +414,17 @@ def state_changed(chat_id: int, region_code: str) -> None:
 
 
 def queue_changed(region_code: str) -> None:
-    """Tell the workers of the region, and every waiting visitor their new place."""
-    hub().publish(region_topic(region_code), {"type": "queue"})
-    for place, chat in enumerate(waiting(region_code), start=1):
-        hub().publish(chat_topic(chat.id), {"type": "position", "position": place})
+    """One event for the whole region, however many wait: its workers redraw the queue, and
+    each process looks up the new places once for all its waiting visitors (`places`)."""
+    hub().publish(region_topic(region_code), {"type": "queue", "region": region_code})
+
+
+def places(region_code: str) -> dict[int, int]:
+    """Every waiting chat of the region and its place in the queue (1 is first)."""
+    with db.session() as s:
+        ids = s.exec(
+            select(Chat.id)
+            .where(Chat.region_code == region_code, Chat.status == ChatStatus.WAITING)
+            .order_by(Chat.created_at, Chat.id)
+        )
+        return {chat_id: place for place, chat_id in enumerate(ids, start=1)}

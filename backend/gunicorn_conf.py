@@ -5,8 +5,9 @@ import os
 import re
 
 bind = os.environ.get("VTCHAT_BIND", "127.0.0.1:8000")
-# One process: the in-process hub fans out only within it.
-workers = 1
+# Processes per instance. More than one needs a hub between them (VTCHAT_HUB_URL=redis://…):
+# the in-process hub fans out only within one process, so the start is refused then.
+workers = int(os.environ.get("VTCHAT_WORKERS", "1"))
 # Evented: an open WebSocket or a slow client costs a greenlet, not an OS thread.
 worker_class = "gevent"
 # Connections one process serves at once, sockets and half-sent requests included; the app
@@ -39,6 +40,13 @@ def _hide_client_addresses():
 
 def on_starting(server):
     _hide_client_addresses()
+    hub_url = os.environ.get("VTCHAT_HUB_URL", "memory://")
+    if server.cfg.workers > 1 and hub_url.startswith("memory"):
+        raise RuntimeError(
+            f"{server.cfg.workers} worker processes share no in-process hub: a visitor on one"
+            " would never hear the worker on another. Set VTCHAT_HUB_URL=redis://… or"
+            " VTCHAT_WORKERS=1."
+        )
 
 
 def post_fork(server, worker):

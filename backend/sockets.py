@@ -199,6 +199,12 @@ class Connection:
             self.topics.append(topic)
             hub().subscribe(topic, self.deliver)
 
+    def unfollow(self, topic: str) -> None:
+        """Stop following a topic while open (from the connection's own thread)."""
+        if topic in self.topics:
+            self.topics.remove(topic)
+            hub().unsubscribe(topic, self.deliver)
+
     def close_soon(self, code: int = 1000) -> None:
         """Close with `code` after what is already in the outbox has been sent."""
         if self.close_code is None:

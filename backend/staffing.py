@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import select
 
 from backend import db, presence
-from backend.hub import chat_topic, hub, region_topic, worker_topic
+from backend.hub import hub, region_topic, worker_topic
 from backend.models import (
     Availability,
     Chat,
@@ -125,14 +125,9 @@ def mark_away(worker_ids: list[int]) -> list[int]:
 
 
 def changed(region_codes: list[str]) -> None:
-    """The staffing of these regions changed: their waiting visitors may need to hear it."""
-    with db.session() as s:
-        waiting = s.exec(
-            select(Chat.id).where(
-                Chat.region_code.in_(region_codes), Chat.status == ChatStatus.WAITING
-            )
-        )
-        for chat_id in waiting:
-            hub().publish(chat_topic(chat_id), {"type": "staffing"})
+    """The staffing of these regions changed: their waiting visitors may need to hear it.
+
+    One event per region; each process works out once whether the region is staffed.
+    """
     for code in region_codes:
-        hub().publish(region_topic(code), {"type": "staffing"})
+        hub().publish(region_topic(code), {"type": "staffing", "region": code})

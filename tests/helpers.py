@@ -40,6 +40,7 @@ class RecordingHub(InProcessHub):
         self.published: list[tuple[str, dict]] = []
 
     def publish(self, topic, event):
+        event = dict(event)
         with self._record_lock:
             self.published.append((topic, event))
         super().publish(topic, event)

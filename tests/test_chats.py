@@ -207,8 +207,10 @@ def test_joining_the_queue_tells_the_region_and_the_newcomer_its_place(ctx, hub,
     (anna,) = queue_one_after_another(clock, "DEMO", "Anna")
     hub.clear()
     (bo,) = queue_one_after_another(clock, "DEMO", "Bo")
-    assert {"type": "queue"} in hub.events(region_topic("DEMO"))
-    assert hub.events(chat_topic(bo.id)) == [{"type": "position", "position": 2}]
+    # One event for the region, not one per waiting visitor; each place is looked up.
+    assert hub.events(region_topic("DEMO")) == [{"type": "queue", "region": "DEMO"}]
+    assert hub.events(chat_topic(bo.id)) == []
+    assert chats.places("DEMO") == {anna.id: 1, bo.id: 2}
     assert hub.events(region_topic("VT20")) == []
 
 
@@ -218,9 +220,8 @@ def test_accepting_the_first_tells_the_next_visitor_they_are_now_first(ctx, hub,
     hub.clear()
     assert chats.accept(anna.id, demo)
     assert {"type": "state", "chat": anna.id} in hub.events(chat_topic(anna.id))
-    assert {"type": "position", "position": 1} in hub.events(chat_topic(bo.id))
-    assert {"type": "position", "position": 2} in hub.events(chat_topic(cas.id))
-    assert {"type": "queue"} in hub.events(region_topic("DEMO"))
+    assert hub.events(region_topic("DEMO")) == [{"type": "queue", "region": "DEMO"}]
+    assert chats.places("DEMO") == {bo.id: 1, cas.id: 2}
 
 
 def test_a_losing_accept_tells_nobody_anything(ctx, hub):
@@ -236,7 +237,8 @@ def test_leaving_the_queue_moves_the_others_up(ctx, hub, clock):
     hub.clear()
     assert chats.end(anna.id, "visitor")
     assert {"type": "state", "chat": anna.id} in hub.events(chat_topic(anna.id))
-    assert hub.events(chat_topic(bo.id)) == [{"type": "position", "position": 1}]
+    assert hub.events(region_topic("DEMO")) == [{"type": "queue", "region": "DEMO"}]
+    assert chats.places("DEMO") == {bo.id: 1}
 
 
 def test_a_message_is_stored_before_it_is_announced(ctx, hub):
@@ -297,8 +299,8 @@ def test_a_waiting_visitor_without_an_open_pop_up_leaves_the_queue(app, ctx, hub
     assert timeouts.abandon_gone() == [anna.id]
     gone = chats.get(anna.id)
     assert (gone.status, gone.ended_by) == ("abandoned", "timeout")
-    assert hub.events(chat_topic(bo.id)) == [{"type": "position", "position": 1}]
-    assert {"type": "queue"} in hub.events(region_topic("DEMO"))
+    assert hub.events(region_topic("DEMO")) == [{"type": "queue", "region": "DEMO"}]
+    assert chats.places("DEMO") == {bo.id: 1}
 
 
 def test_a_waiting_visitor_is_given_the_grace_time(app, ctx, clock):

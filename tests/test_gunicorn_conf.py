@@ -4,6 +4,8 @@ import importlib.util
 import logging
 from pathlib import Path
 
+import pytest
+
 CONF = Path(__file__).resolve().parent.parent / "backend" / "gunicorn_conf.py"
 
 
@@ -39,3 +41,19 @@ def test_a_rejected_request_is_logged_without_the_client_address(caplog):
 
 def test_one_process_holds_the_in_process_hub():
     assert load_conf().workers == 1
+
+
+class Server:
+    """What on_starting reads of gunicorn's arbiter."""
+
+    def __init__(self, workers):
+        self.cfg = type("Config", (), {"workers": workers})()
+
+
+def test_several_processes_are_refused_without_a_hub_between_them(monkeypatch):
+    conf = load_conf()
+    monkeypatch.delenv("VTCHAT_HUB_URL", raising=False)
+    with pytest.raises(RuntimeError, match="VTCHAT_HUB_URL=redis"):
+        conf.on_starting(Server(workers=2))
+    monkeypatch.setenv("VTCHAT_HUB_URL", "redis://127.0.0.1:6379/0")
+    conf.on_starting(Server(workers=2))  # with Redis between them they may start

@@ -143,9 +143,10 @@ def stream_of(app, chat_id: int) -> VisitorStream:
 
 
 def test_the_pop_up_is_told_only_when_the_answer_changes(app, client):
+    start_chat(app.test_client(), nickname="Eerder")  # one visitor ahead in the queue
     start_chat(client)
-    chat_id = all_chats(app)[-1].id
-    staffing_event = {"type": "staffing"}
+    ahead, chat_id = (chat.id for chat in all_chats(app)[-2:])
+    staffing_event = {"type": "staffing", "region": "DEMO"}
     with app.test_request_context():
         stream = stream_of(app, chat_id)
         assert stream.unstaffed
@@ -162,9 +163,12 @@ def test_the_pop_up_is_told_only_when_the_answer_changes(app, client):
         assert LONGER in text_of(html)
         assert announced(html) == LONGER  # said once, as it appears
         # A new place keeps the words, and says only the place.
-        moved = stream.render({"type": "position", "position": 2})
+        from backend import chats
+
+        chats.end(ahead, "visitor")
+        moved = stream.render({"type": "queue", "region": "DEMO"})
         assert LONGER in text_of(moved)
-        assert announced(moved) == "Je bent nummer 2"
+        assert announced(moved) == "Je bent nummer 1"
 
 
 def test_a_change_of_availability_is_published_to_the_waiting_chats(app, client, hub):
@@ -173,7 +177,9 @@ def test_a_change_of_availability_is_published_to_the_waiting_chats(app, client,
     hub.clear()
     with app.app_context():
         staffing.set_availability(SANNE, Availability.BUSY)
-    assert {"type": "staffing"} in hub.events(f"chat:{chat_id}")
+    # One event for the region, whose waiting visitors' sockets all follow it.
+    assert hub.events("region:DEMO") == [{"type": "staffing", "region": "DEMO"}]
+    assert hub.events(f"chat:{chat_id}") == []
 
 
 def test_over_the_socket_the_words_come_and_go_with_the_workers(app, server, client):  # noqa: F811

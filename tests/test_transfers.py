@@ -242,7 +242,9 @@ def test_the_events_of_a_region_transfer_follow_the_commit(app, hub, sanne, visi
     topics = [topic for topic, _event in hub.published]
     assert "region:DEMO" in topics and "region:DEMO2" in topics
     assert hub.events(worker_topic(worker_id(app, "demo"))) == [{"type": "mine"}]
-    assert {"type": "position", "position": 1} in hub.events(chat_topic(chat_id))
+    assert {"type": "queue", "region": "DEMO2"} in hub.events("region:DEMO2")
+    with app.app_context():
+        assert chats.places("DEMO2") == {chat_id: 1}
 
 
 # ---- to a named colleague ----------------------------------------------------------------------

@@ -48,10 +48,13 @@ def region_names(codes: list[str]) -> dict[str, str]:
     return {code: (region.name if (region := regions.get(code)) else code) for code in codes}
 
 
-def queue_context(worker: Worker) -> dict:
-    """The queue of every region the worker works for, oldest first, and the staffing."""
+def queue_context(worker: Worker, waiting_in=chats.waiting_in) -> dict:
+    """The queue of every region the worker works for, oldest first, and the staffing.
+
+    `waiting_in` may be a shared lookup: a push looks each set of queues up once per process.
+    """
     codes = staffing.regions_of(worker)
-    waiting = chats.waiting_in(codes)
+    waiting = waiting_in(codes)
     return {
         "worker": worker,
         "waiting": waiting,
@@ -110,7 +113,7 @@ def chat_context(worker: Worker, chat: Chat | None, **extra) -> dict:
     return context
 
 
-def regional_context(worker: Worker) -> dict:
+def regional_context(worker: Worker, active_in=None) -> dict:
     """For coordinators and administrators: every active chat of their regions, whoever has it.
 
     Only to look at: a coordinator answers in their own chats, like everyone else. None for
@@ -119,6 +122,11 @@ def regional_context(worker: Worker) -> dict:
     if worker.role not in (WorkerRole.COORDINATOR, WorkerRole.ADMIN):
         return {"regional": None}
     codes = staffing.regions_of(worker)  # an administrator's are all regions
+    return {"regional": (active_in or active_with_workers)(codes)}
+
+
+def active_with_workers(codes: list[str]) -> list[tuple[Chat, str, str]]:
+    """The active chats of these regions: the chat, who has it and the region's name."""
     names = region_names(codes)
     with db.session() as s:
         rows = s.exec(
@@ -127,8 +135,7 @@ def regional_context(worker: Worker) -> dict:
             .where(Chat.region_code.in_(codes), Chat.status == ChatStatus.ACTIVE)
             .order_by(Chat.accepted_at, Chat.id)
         )
-        regional = [(chat, who, names[chat.region_code]) for chat, who in rows]
-    return {"regional": regional}
+        return [(chat, who, names[chat.region_code]) for chat, who in rows]
 
 
 def workspace_context(worker: Worker, chat: Chat | None = None, **extra) -> dict:

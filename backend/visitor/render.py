@@ -114,12 +114,15 @@ def worker_here(chat: Chat) -> bool:
 
 def unstaffed(chat: Chat) -> bool:
     """While waiting in an open region: whether no worker of it is free to answer right now."""
-    if chat.status != ChatStatus.WAITING:
-        return False
-    region = regions.get(chat.region_code)
+    return chat.status == ChatStatus.WAITING and region_unstaffed(chat.region_code)
+
+
+def region_unstaffed(region_code: str) -> bool:
+    """Whether the region is open and none of its workers is free to answer right now."""
+    region = regions.get(region_code)
     if region is None or not regions.status(region).is_open:
         return False
-    return staffing.available_count(chat.region_code) == 0
+    return staffing.available_count(region_code) == 0
 
 
 def composer_part(site: Site, chat: Chat, **extra) -> str:

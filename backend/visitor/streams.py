@@ -6,14 +6,28 @@ with â€¦", a message from the worker (never the visitor's own), and the end. "â€
 shown but never said, and nothing on this side makes a sound or changes the page's title.
 """
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from backend import chats, presence, sites
-from backend.hub import chat_topic
+from backend.hub import chat_topic, once, region_topic
 from backend.models import ChatStatus, EndReason, PresenceKind, Sender, Site, Worker
 from backend.sockets import Connection, same_origin, sock
 from backend.visitor import bp, tickets
-from backend.visitor.render import chat_context, fresh_popup, unstaffed, worker_here
+from backend.visitor.render import chat_context, fresh_popup, region_unstaffed, worker_here
+
+
+def place_fragment(place: int, unstaffed: bool) -> str:
+    """The queue part for a new place, said aloud: rendered once per process for each place
+    and staffing, as a queue change sends a place to every waiting visitor at once."""
+    made = current_app.extensions.setdefault("place_fragments", {})
+    key = (place, unstaffed)
+    if key not in made:
+        if len(made) > 10_000:  # a bound, not a concern: places are the queue's length
+            made.clear()
+        made[key] = render_template(
+            "widget/_queue.html", position=place, unstaffed=unstaffed, announce=True
+        )
+    return made[key]
 
 
 class VisitorStream:
@@ -25,6 +39,7 @@ class VisitorStream:
         self.worker: Worker | None = None  # whose name the visitor's messages answer to
         self.worker_here = True  # what the pop-up shows of the worker's presence
         self.unstaffed = False  # whether the queue part says it may take longer
+        self.region: str | None = None  # whose queue the chat waits in (its topic followed)
         self.connection: Connection | None = None
 
     def snapshot(self, changed: bool = False) -> str:
@@ -38,6 +53,8 @@ class VisitorStream:
             # Left by quick exit (perhaps in another tab): nothing of the chat may stay.
             self._close()
             return fresh_popup(self.site)
+        # Before the place is read: no move in the queue can fall in between.
+        self._follow_queue(chat.region_code if chat.status == ChatStatus.WAITING else None)
         context = chat_context(self.site, chat, pushed=True, swapped=changed)
         self.worker = context["worker"]
         self.worker_here = context["worker_here"]
@@ -52,35 +69,51 @@ class VisitorStream:
         kind = event.get("type")
         if kind == "message":
             return self._messages(event)
-        if kind == "position" and event["position"] != self.position:
-            self.position = event["position"]
-            return render_template(
-                "widget/_queue.html",
-                position=self.position,
-                unstaffed=self.unstaffed,
-                announce=True,
-            )
-        if kind == "staffing":
-            return self._staffing()
+        if kind == "queue" and event.get("region") == self.region:
+            return self._place(event)
+        if kind == "staffing" and event.get("region") == self.region:
+            return self._staffing(event)
         if kind == "typing" and event.get("sender") == Sender.WORKER:
             return self._worker_typing()
         if kind == "state":
-            return self.snapshot(changed=True)
+            # A catch-up after the hub lost its connection redraws without a word aloud.
+            return self.snapshot(changed=not event.get("catch_up"))
         if kind == "presence" and event.get("kind") == PresenceKind.WORKER:
             return self._worker_presence()
         return None
 
-    def _staffing(self) -> str | None:
+    def _follow_queue(self, region: str | None) -> None:
+        """While the chat waits, its region's topic too: one event per change of the queue
+        or its staffing reaches every waiting visitor."""
+        if region != self.region and self.connection is not None:
+            if self.region is not None:
+                self.connection.unfollow(region_topic(self.region))
+            if region is not None:
+                self.connection.follow(region_topic(region))
+        self.region = region
+
+    def _places(self, event: dict) -> dict[int, int]:
+        """The region's queue, looked up once per event for all of this process's sockets."""
+        region = self.region
+        return once(event, ("places", region), lambda: chats.places(region))
+
+    def _place(self, event: dict) -> str | None:
+        """The queue moved: the new place, said aloud, if this visitor's changed."""
+        place = self._places(event).get(self.chat_id)
+        if place is None or place == self.position:
+            return None  # taken or gone: the chat's own state event follows
+        self.position = place
+        return place_fragment(place, self.unstaffed)
+
+    def _staffing(self, event: dict) -> str | None:
         """The region's workers came or went: the queue part again, only if what it says
         changes; "it may take longer" is also said aloud when it appears."""
-        chat = chats.get(self.chat_id)
-        if chat is None or chat.status != ChatStatus.WAITING:
+        region = self.region
+        now = once(event, ("unstaffed", region), lambda: region_unstaffed(region))
+        place = self._places(event).get(self.chat_id)
+        if now == self.unstaffed or place is None:
             return None
-        now = unstaffed(chat)
-        if now == self.unstaffed:
-            return None
-        self.unstaffed = now
-        self.position = chats.position(chat)
+        self.unstaffed, self.position = now, place
         return render_template(
             "widget/_queue.html",
             position=self.position,
@@ -118,7 +151,7 @@ class VisitorStream:
         # Read from the database: what was missed comes too, once and in order.
         if event.get("seq", 0) <= self.last_seq:
             return None
-        fresh = chats.messages(self.chat_id, after_seq=self.last_seq)
+        fresh = chats.fresh_messages(event, self.last_seq)
         if not fresh:
             return None
         self.last_seq = fresh[-1].seq
