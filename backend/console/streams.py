@@ -4,6 +4,7 @@ A stream is given its worker and the chat on screen when the socket opens; it re
 nothing from, and writes nothing to, `flask.g`.
 """
 
+import time
 import weakref
 
 from flask import render_template, request, session
@@ -13,18 +14,24 @@ from backend.console import bp
 from backend.console.auth import current_worker
 from backend.console.transfers import offer_parts
 from backend.console.workspace import (
+    active_with_workers,
     chat_context,
     queue_context,
     regional_context,
     tabs_context,
     title_count,
 )
-from backend.hub import chat_topic, region_topic, worker_topic
+from backend.hub import chat_topic, once, region_topic, worker_topic
 from backend.models import ChatStatus, PresenceKind, Sender, Worker
 from backend.security import row_id
 from backend.sockets import POLICY, Connection, same_origin, sock
 
 _open_streams: "weakref.WeakSet[WorkspaceStream]" = weakref.WeakSet()
+
+# Seconds between writes of how far a chat on screen was read while its messages stream in:
+# one write per message would be a commit per message and console. The last is written when
+# the page closes.
+READ_EVERY = 2.0
 
 
 class WorkspaceStream:
@@ -33,9 +40,14 @@ class WorkspaceStream:
     def __init__(self, worker: Worker, on_screen: int | None, epoch: int | None = None):
         self.worker, self.on_screen, self.epoch = worker, on_screen, epoch
         self.last_seq = 0  # of the chat on screen
+        self.screen_chat = None  # the chat on screen as last drawn (state events redraw it)
+        self.unwritten_read: tuple[int, int] | None = None  # (chat, seq) read, not yet stored
+        self.read_written_at = 0.0
         self.visitor_here: bool | None = None  # what the chat's state line shows now
         self.waiting_ids: set[int] | None = None  # the queue as last drawn
         self.unread: dict[int, int] = {}  # the tabs' unread counts as last drawn
+        self.tabs: dict | None = None  # what the tabs were last drawn from
+        self.counted: dict[int, int] = {}  # per chat, the last message seq the counts include
         self.mine: set[int] = set()  # the worker's active chats whose topics we follow
         self.typing: set[int] = set()  # chats whose visitor was typing when last drawn
         self.connection: Connection | None = None
@@ -73,30 +85,60 @@ class WorkspaceStream:
         return html
 
     def _chat(self) -> str:
-        chat = chats.get(self.on_screen)
+        chat = self.screen_chat = chats.get(self.on_screen)
         context = chat_context(self.worker, chat, pushed=True)
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         self.visitor_here = context["visitor_here"]
         return render_template("console/_live_parts.html", **context)
 
-    def _queue(self, alert: bool = True) -> str:
-        """The queue again; a sound and one announcement when someone new started waiting."""
-        context = queue_context(self.worker)
+    def _queue(self, alert: bool = True, event: dict | None = None) -> str:
+        """The queue again; a sound and one announcement when someone new started waiting.
+
+        Pushed on an event, the queues and chats are looked up once per process for all the
+        consoles that draw the same regions; each draws them with its own forms.
+        """
+
+        def waiting_in(codes):
+            return once(event, ("waiting", *sorted(codes)), lambda: chats.waiting_in(codes))
+
+        def active_in(codes):
+            key = ("regional", *sorted(codes))
+            return once(event, key, lambda: active_with_workers(codes))
+
+        context = queue_context(self.worker, waiting_in)
         ids = {chat.id for chat in context["waiting"]}
         known = ids if self.waiting_ids is None else self.waiting_ids
         new = [chat for chat in context["waiting"] if chat.id not in known]
         self.waiting_ids = ids
         html = render_template("console/_queue.html", **context, oob=True)
         # Coordinators also keep an eye on who chats with whom: taken and ended change that.
-        html += render_template("console/_regional.html", **regional_context(self.worker), oob=True)
+        regional = regional_context(self.worker, active_in)
+        html += render_template("console/_regional.html", **regional, oob=True)
         if alert and new:
             html += render_template("console/_alert.html", worker=self.worker, new_waiting=new)
         return html + self._title()
 
     def _tabs(self) -> str:
         context = tabs_context(self.worker, self.on_screen, self.typing)
-        self.unread = context["unread"]
+        self.tabs, self.unread, self.counted = context, context["unread"], {}
         return render_template("console/_tabs.html", **context, oob=True) + self._title()
+
+    def _one_tab(self, chat_id: int, event: dict) -> str | None:
+        """A message in one of the worker's chats that is not on screen: that tab, its count
+        one higher for the visitor's words, and the title, from what was drawn: no query.
+
+        None when the tabs do not show the chat: then they are drawn again from the database.
+        """
+        drawn = {c.id: c for c in self.tabs["mine"]} if self.tabs else {}
+        seq = event.get("seq", 0)
+        if chat_id not in drawn or seq <= self.counted.get(chat_id, 0):
+            return None
+        self.counted[chat_id] = seq
+        if event.get("sender") == Sender.VISITOR:
+            self.unread[chat_id] = self.unread.get(chat_id, 0) + 1
+        context = {**self.tabs, "unread": self.unread, "typing": self.typing}
+        html = render_template("console/_tab.html", c=drawn[chat_id], **context, tab_oob=True)
+        return html + self._title()
 
     def _title(self) -> str:
         """The title from the queue and the tabs as last drawn: no query of its own."""
@@ -114,7 +156,7 @@ class WorkspaceStream:
     def render(self, event: dict) -> str | None:
         kind = event.get("type")
         if kind == "queue":
-            return self._queue()
+            return self._queue(event=event)
         if kind == "mine":
             self._follow_new_chats()
             return self._tabs()
@@ -156,26 +198,40 @@ class WorkspaceStream:
         self.typing.discard(chat_id)
         if chat_id != self.on_screen:
             # Another chat: its unread count, the title, and a sound for the visitor's words.
-            html = self._tabs()
-            chat = chats.get(chat_id)
-            # A chat handed over to a colleague is followed until this socket closes: silent.
-            still_mine = chat is not None and chat.worker_id == self.worker.id
-            if event.get("sender") == Sender.VISITOR and still_mine and chat.is_open:
+            html = self._one_tab(chat_id, event)
+            if html is None:
+                # Not among the tabs as drawn (handed over to a colleague, say): silent.
+                return self._tabs()
+            if event.get("sender") == Sender.VISITOR:
+                chat = next(c for c in self.tabs["mine"] if c.id == chat_id)
                 html += render_template(
                     "console/_alert.html", worker=self.worker, new_message_in=chat
                 )
             return html
         if event.get("seq", 0) <= self.last_seq:
             return None
-        fresh = chats.messages(chat_id, after_seq=self.last_seq)
+        fresh = chats.fresh_messages(event, self.last_seq)
         if not fresh:
             return None
         self.last_seq = fresh[-1].seq
-        chat = chats.get(chat_id)
+        drawn = self.screen_chat
+        chat = drawn if drawn is not None and drawn.id == chat_id else chats.get(chat_id)
         if chat.status == ChatStatus.ACTIVE:
-            chats.mark_read(chat_id, self.last_seq)  # on screen, so read
+            self._read(chat_id)
         html = render_template("console/_append_messages.html", messages=fresh, chat=chat)
         return html + render_template("console/_typing.html", chat=chat, typing=False)
+
+    def _read(self, chat_id: int) -> None:
+        """On screen, so read: stored at most every READ_EVERY seconds, and on closing."""
+        self.unwritten_read = (chat_id, self.last_seq)
+        if time.monotonic() - self.read_written_at >= READ_EVERY:
+            self.write_read()
+
+    def write_read(self) -> None:
+        if self.unwritten_read is not None:
+            chats.mark_read(*self.unwritten_read)
+            self.unwritten_read = None
+            self.read_written_at = time.monotonic()
 
     def _visitor_typing(self, chat_id: int) -> str:
         self.typing.add(chat_id)
@@ -238,4 +294,5 @@ def live(ws):
     try:
         connection.serve(stream.topics(), first=stream.opening)
     finally:
+        stream.write_read()
         presence.left(PresenceKind.WORKER, worker.id)

@@ -1,0 +1,97 @@
+"""What the sockets do per event, as a busy shift sends many a second to many sockets: a
+message in a chat that is not on screen redraws only its tab from what the console already
+drew; reading a chat on screen is not a database write per message; and a queue change is
+looked up once per process for all its waiting visitors."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from backend import chats, workers
+from backend.console.streams import WorkspaceStream
+from backend.models import Sender
+from tests.helpers import taken_chat, text_of
+
+
+@contextmanager
+def counted_queries(app):
+    """The SQL statements run inside the block."""
+    statements = []
+    engine = app.extensions["db_engine"]
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def visitor_says(chat_id: int, words: str) -> dict:
+    return chats.message_event(chats.add_message(chat_id, Sender.VISITOR, words))
+
+
+def test_a_message_in_another_chat_redraws_its_tab_alone_without_a_query(app):
+    on_screen = taken_chat(app, app.test_client(), "Mila")
+    other = taken_chat(app, app.test_client(), "Bo")
+    with app.test_request_context():
+        stream = WorkspaceStream(workers.get(1), on_screen)
+        stream.snapshot()
+        first, second = visitor_says(other, "Hallo"), visitor_says(other, "Ben je er?")
+        with counted_queries(app) as queries:
+            html = stream.render(first) + stream.render(second)
+        assert queries == []
+        assert 'id="console-tabs"' not in html  # the other tabs stay as they are
+        tab = html.rsplit('<li class="console-tab"', 1)[1]
+        assert f'id="tab-{other}" hx-swap-oob="true"' in tab
+        assert "Bo" in text_of(tab) and "2 nieuw" in text_of(tab)
+        assert "<title" not in html and "(2) Chatconsole" in text_of(html)
+        assert html.count("<audio") == 2  # a sound for each of the visitor's messages
+        # What the tab counted is what the database counts.
+        assert chats.unread_counts([other]) == {other: 2}
+
+
+def test_what_was_read_on_screen_is_stored_at_the_latest_when_the_page_closes(app):
+    chat_id = taken_chat(app, app.test_client())
+    with app.test_request_context():
+        stream = WorkspaceStream(workers.get(1), chat_id)
+        stream.snapshot()
+        for n in range(5):
+            assert f"Bericht {n}" in text_of(stream.render(visitor_says(chat_id, f"Bericht {n}")))
+        stream.write_read()  # as the socket closes
+        assert chats.get(chat_id).worker_read_seq == 5
+        assert chats.unread_counts([chat_id]).get(chat_id, 0) == 0
+        # Five messages on screen were fewer than five writes.
+        with counted_queries(app) as queries:
+            for n in range(5, 10):
+                stream.render(visitor_says(chat_id, f"Bericht {n}"))
+        writes = [
+            q for q in queries if q.lstrip().upper().startswith("UPDATE CHAT SET WORKER_READ")
+        ]
+        assert len(writes) <= 1
+
+
+def test_a_queue_change_is_looked_up_once_for_all_the_waiting_visitors_of_a_process(app):
+    """One event for the region reaches every waiting visitor's socket; the places are one
+    query for them all, and each place is drawn once."""
+    from backend.hub import Event
+    from backend.sites import site_or_404
+    from backend.visitor.streams import VisitorStream
+    from tests.helpers import DEMO_SITE, all_chats, start_chat
+
+    for nickname in ("Anna", "Bo", "Cas", "Dirk"):
+        start_chat(app.test_client(), nickname=nickname)
+    first, *behind = (chat.id for chat in all_chats(app)[-4:])
+    with app.test_request_context():
+        streams = [VisitorStream(site_or_404(DEMO_SITE), chat_id) for chat_id in behind]
+        for stream in streams:
+            stream.snapshot()
+        chats.end(first, "visitor")
+        change = Event({"type": "queue", "region": "DEMO"})  # as the hub hands it to each
+        with counted_queries(app) as queries:
+            fragments = [stream.render(change) for stream in streams]
+        assert len(queries) == 1
+        for place, fragment in enumerate(fragments, start=1):
+            assert text_of(fragment).startswith(f"Je bent nummer {place} ")
