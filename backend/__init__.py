@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from backend import (
     clock,
     db,
+    deployment,
     errors,
     hub,
     passwords,
@@ -15,7 +16,9 @@ from backend import (
     security,
     seed,
     sockets,
+    static_files,
     sweeper,
+    sweeper_cli,
     worker_cli,
 )
 from backend.config import ROOT, from_environment
@@ -64,6 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     seed.init_app(app)
     worker_cli.init_app(app)
+    deployment.init_app(app)  # flask check-deployment (deploy/README.md)
+    sweeper_cli.init_app(app)  # flask run-sweeper (deploy/systemd/vtchat-sweeper.service)
     passwords.init_app(app)
     sweeper.init_app(app)
 
@@ -74,4 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(visitor.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(embed.bp)
+    # Last, around everything: the blueprints' static files, hashed, compressed and served
+    # by WhiteNoise (backend/static_files.py).
+    static_files.init_app(app)
     return app

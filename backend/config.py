@@ -29,6 +29,9 @@ _SETTINGS = {
     "SILENT_SECONDS": (45 * 60, int),
     # Seconds between rounds of the sweeper (presence and purges; backend/sweeper.py).
     "SWEEP_INTERVAL_SECONDS": (15, int),
+    # 0: a `flask run-sweeper` service (deploy/systemd) sweeps for everyone, and each app
+    # process only renews its own presence rows and console sessions. It needs a shared hub.
+    "SWEEP_IN_APP": (True, lambda raw: raw != "0"),
     # A process's presence rows count this long after its sweeper last refreshed them.
     "PRESENCE_SECONDS": (45, int),
     # Someone whose last socket closed is shown as gone after this long (a reload is not
@@ -37,6 +40,9 @@ _SETTINGS = {
     # Proxies in front that set X-Forwarded-Proto and -Host (a TLS-terminating one: 1).
     # Only scheme and host are taken from them; the client address never is.
     "PROXY_HOPS": (0, int),
+    # The hub that carries events between processes: memory:// (one process), or
+    # redis://host:port/db for several processes or machines (docs/hub.md says why Redis).
+    "HUB_URL": ("memory://", str),
     # Where rate-limit counters live: memory (one process), or redis://... for several.
     "RATELIMIT_STORAGE_URI": ("memory://", str),
     # Chats one client (a keyed hash of its address, in memory only) may start, and chats
@@ -68,6 +74,9 @@ _SETTINGS = {
     "CONSOLE_IDLE_MINUTES": (30, int),
     # Seconds between WebSocket pings; a peer that does not answer is dropped.
     "WS_PING_INTERVAL": (25, int),
+    # Where the static files are written under names that carry their hash, with gzip and
+    # brotli copies; filled at start with whatever is missing (backend/static_files.py).
+    "STATIC_ROOT": (str(ROOT / "instance" / "static"), str),
 }
 
 

@@ -1,5 +1,5 @@
-"""The pop-up on a host page with a strict CSP: phone links keep it alive, and the host page's
-address never reaches us."""
+"""The pop-up on a host page with a strict CSP: phone links keep it alive, the host page's
+address never reaches us, and until the launcher opens the page asks us for one stylesheet."""
 
 import pytest
 from playwright.sync_api import expect
@@ -45,10 +45,70 @@ def test_no_referrer_leaves_a_host_page_that_would_send_its_whole_address(server
     visitor.goto(server.host_url() + SEARCH)
     flows.expect_open(flows.open_popup(visitor))
 
-    own = f"{server.host_base}/embed/v1/demo-host.css"  # the host's own stylesheet: the control
+    # The host's own stylesheet (under its hashed name): the control.
+    own = next(url for url in sent if url.startswith(f"{server.host_base}/embed/v1/demo-host."))
     assert sent[own].get("referer") == server.host_url() + SEARCH
     ours = [url for url in sent if url.startswith(server.chat_base)]
     assert f"{server.chat_base}/embed/v1/launcher.css" in ours
     assert server.widget_url() in ours
     for url in ours:
         assert "referer" not in sent[url], url
+
+
+def asked_of_us(page, server) -> tuple[list[str], list]:
+    """What the page (its frames too) asks of the chat host from now on: URLs and sockets.
+
+    Every test context routes its requests (e2e/conftest.py), which turns the browser's cache
+    off: each request counted here reached our server. That a repeated view is served from
+    the cache is in tests/test_static_files.py and bench/host_page.py.
+    """
+    urls, sockets = [], []
+    page.on(
+        "request",
+        lambda request: request.url.startswith(server.chat_base) and urls.append(request.url),
+    )
+    page.on("websocket", lambda socket: sockets.append(socket))
+    return urls, sockets
+
+
+def test_until_the_launcher_opens_the_host_page_asks_us_for_the_stylesheet_only(server, visitor):
+    urls, sockets = asked_of_us(visitor, server)
+    launcher_css = f"{server.chat_base}/embed/v1/launcher.css"
+    # goto waits for the load event, and with it for every frame that loads at once.
+    visitor.goto(server.host_url())
+    assert urls == [launcher_css]
+    with visitor.expect_navigation():
+        visitor.get_by_role("navigation").get_by_role("link", name="Advies").click()
+    assert urls == [launcher_css, launcher_css]
+    assert not [frame for frame in visitor.frames if "/w/" in frame.url]  # no pop-up, no htmx
+    assert sockets == []
+
+    # Opened, the pop-up loads with its CSS and htmx, and works as ever.
+    popup = flows.open_popup(visitor)
+    assert urls[2] == server.widget_url()
+    assert any("/w/static/vendor/htmx-" in url for url in urls[3:])
+    flows.start_chat(popup, "Kat")
+
+
+def test_a_chat_on_another_page_costs_the_stylesheet_alone_until_opened_then_comes_back(
+    server, visitor, worker
+):
+    popup = flows.in_conversation(visitor, worker, server, "Vos")
+    flows.worker_send(worker, "Hoi Vos, ik ben Sanne.")
+    flows.visitor_send(popup, "Hoi.")
+
+    urls, sockets = asked_of_us(visitor, server)
+    with visitor.expect_navigation():
+        visitor.get_by_role("navigation").get_by_role("link", name="Advies").click()
+    # Just what a visitor without a chat costs: a script of the host page can tell nobody apart.
+    assert urls == [f"{server.chat_base}/embed/v1/launcher.css"]
+    assert sockets == []
+
+    with flows.live_channel(visitor):
+        popup = flows.open_popup(visitor)
+    flows.expect_chatting_with(popup, "Sanne")
+    flows.expect_visitor_history(popup, ["Hoi Vos, ik ben Sanne.", "Hoi."])
+    flows.worker_send(worker, "Fijn dat je er nog bent.")
+    flows.expect_visitor_history(
+        popup, ["Hoi Vos, ik ben Sanne.", "Hoi.", "Fijn dat je er nog bent."]
+    )

@@ -47,9 +47,10 @@ def test_reload_and_navigation_restore_the_whole_history_once(server, visitor, w
         history.append(text)
     flows.expect_visitor_history(popup, history)
 
+    # The pop-up loads when the launcher opens (embed/templates/embed/_snippet.html).
+    visitor.reload()
     with flows.live_channel(visitor):
-        visitor.reload()
-    popup = flows.open_popup(visitor)
+        popup = flows.open_popup(visitor)
     flows.expect_chatting_with(popup, "Sanne")
     flows.expect_visitor_history(popup, history)
     # A message after the reload arrives live, after the replay, and nothing comes twice.
@@ -57,11 +58,11 @@ def test_reload_and_navigation_restore_the_whole_history_once(server, visitor, w
     history.append("Ben je er nog?")
     flows.expect_visitor_history(popup, history)
 
-    with flows.live_channel(visitor):
-        visitor.get_by_role("navigation").get_by_role("link", name="Advies").click()
+    visitor.get_by_role("navigation").get_by_role("link", name="Advies").click()
     expect(visitor).to_have_url(server.host_url(page="advies"))
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Advies vragen")
-    popup = flows.open_popup(visitor)
+    with flows.live_channel(visitor):
+        popup = flows.open_popup(visitor)
     flows.expect_chatting_with(popup, "Sanne")
     flows.expect_visitor_history(popup, history)
     flows.visitor_send(popup, "Ja, ik ben op een andere pagina.")

@@ -74,9 +74,9 @@ def test_markup_in_a_message_is_shown_as_text_and_never_runs(server, visitor, wo
         expect(messages.locator("script")).to_have_count(0)
 
     # Also after a reload, when the history comes from the server's page and the replay.
-    with flows.live_channel(visitor):
-        visitor.reload()
-    popup = flows.open_popup(visitor)
+    visitor.reload()
+    with flows.live_channel(visitor):  # the pop-up loads when the launcher opens
+        popup = flows.open_popup(visitor)
     flows.expect_visitor_history(popup, [PAYLOAD, PAYLOAD])
     expect(popup.locator("#vt-messages b")).to_have_count(0)
     for window in (flows.widget_frame(visitor), visitor, worker):
