@@ -46,16 +46,25 @@ def sweep() -> dict[str, int]:
     }
 
 
+def sweep_own() -> dict[str, int]:
+    """The part of a round only this process can do: renew its own presence rows and tell
+    its own console sockets where their sessions stand."""
+    presence.heartbeat()
+    return {"console sessions checked": console_streams.recheck_sessions()}
+
+
 def start(app, interval: float | None = None) -> threading.Event:
     """Sweep every SWEEP_INTERVAL_SECONDS in a daemon thread; set the returned event to stop."""
     stop = threading.Event()
     every = interval if interval is not None else app.config["SWEEP_INTERVAL_SECONDS"]
+    # SWEEP_IN_APP=0: `flask run-sweeper` (backend/sweeper_cli.py) does the rest for everyone.
+    one_round = sweep if app.config.get("SWEEP_IN_APP", True) else sweep_own
 
     def loop():
         while not stop.wait(every):
             try:
                 with app.app_context():
-                    sweep()
+                    one_round()
             except Exception:  # a database hiccup: the next round tries again
                 log.exception("sweep failed")
 
