@@ -3,7 +3,7 @@ no caching, no referrer, a strict CSP and HSTS."""
 
 from urllib.parse import urlsplit
 
-from flask import Request, g, request
+from flask import Request, abort, g, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import SecurityError
 from werkzeug.formparser import FormDataParser
@@ -19,9 +19,10 @@ _CSP = (
 # Two years, the chat host and everything under it. Sent only over https: browsers ignore it
 # on http, and a local `make run` on http must not pin localhost to https.
 _HSTS = "max-age=63072000; includeSubDomains"
-# The largest id a database row can have (SQLite and PostgreSQL: signed 64 bits). A larger
-# number in a URL finds nothing; handed to the database it would fail instead.
-ROW_ID_MAX = 2**63 - 1
+# The largest id a database row can have: the id columns are INTEGER, on PostgreSQL signed
+# 32 bits (SQLite takes 64). A larger number in a URL finds nothing; handed to the database
+# it would fail instead.
+ROW_ID_MAX = 2**31 - 1
 
 
 class RowId(IntegerConverter):
@@ -62,6 +63,18 @@ class FormRequest(Request):
     form_data_parser_class = NamedPartsOnly
 
 
+def carries_nul() -> bool:
+    """Whether the path or the query holds a NUL character.
+
+    PostgreSQL takes no NUL in text (SQLite does), and no link of ours has one: such a
+    request is refused before any of it reaches the database. Form fields say what is wrong
+    with them themselves, beside the field.
+    """
+    return "\0" in request.path or any(
+        "\0" in k or "\0" in v for k, v in request.args.items(multi=True)
+    )
+
+
 def trusted_hosts(config) -> list[str]:
     """The host names we answer to: the setting, else those of the chat and the demo pages.
 
@@ -78,6 +91,13 @@ def init_app(app):
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.url_map.converters["int"] = RowId  # before the blueprints add their routes
     app.request_class = FormRequest
+
+    def _refuse_nul():
+        if carries_nul():
+            abort(400)
+
+    # First of all, before the CSRF check: its refusal page looks the site up by the path.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul)
 
     @app.errorhandler(SecurityError)
     def _host_not_ours(_error):

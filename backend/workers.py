@@ -41,6 +41,8 @@ def get(worker_id: int) -> Worker | None:
 
 
 def by_username(username: str) -> Worker | None:
+    if "\0" in username:  # no account has one, and PostgreSQL takes no NUL in text
+        return None
     with db.session() as s:
         return s.exec(select(Worker).where(Worker.username == normalise(username))).first()
 

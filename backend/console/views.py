@@ -18,6 +18,7 @@ from backend.console.workspace import (
 )
 from backend.forms import AvailabilityForm, ConfirmForm
 from backend.models import Availability, ChatStatus, Sender
+from backend.security import row_id
 
 bp.add_app_template_global(minutes_since)
 
@@ -106,7 +107,7 @@ def sound():
 @login_required
 def refresh():
     """Asked every minute by an open workspace: keeps the session, and the minutes, current."""
-    on_screen = request.args.get("chat", type=int)
+    on_screen = request.args.get("chat", type=row_id)  # a number that fits a row id, or None
     if on_screen is not None:
         own_chat(g.worker, on_screen)
     queue, tabs = queue_context(g.worker), tabs_context(g.worker, on_screen)
