@@ -211,23 +211,43 @@ def open_sockets(url: str, count: int, origin: str, cookie: str | None = None) -
     return [ws for ws in opened if ws is not None], sum(1 for ws in opened if ws is None)
 
 
-def close_codes(sockets: list) -> Counter:
-    """How each socket stands now: the server's close code, 'open', or 1006 (broken)."""
+def close_code(ws, timeout: float) -> int | str:
+    """The close code the server sent this socket, 'open' if none came within `timeout`,
+    or 1006 (broken)."""
+    ws.settimeout(timeout)
+    try:
+        while True:
+            opcode, data = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
+    except websocket.WebSocketTimeoutException:
+        return "open"
+    except (OSError, websocket.WebSocketException):
+        return 1006
+
+
+def close_codes(sockets: list, settle: float = 5.0) -> Counter:
+    """How each socket stands now: the server's close code, 'open', or 1006 (broken).
+
+    A close the server has decided may still be on its way (a busy process sends it late):
+    sockets still open are asked again until `settle` seconds have passed in all.
+    """
     codes: Counter = Counter()
-    for ws in sockets:
-        ws.settimeout(0.01)
-        code = "open"
-        try:
-            while True:
-                opcode, data = ws.recv_data(control_frame=True)
-                if opcode == websocket.ABNF.OPCODE_CLOSE:
-                    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
-                    break
-        except websocket.WebSocketTimeoutException:
-            pass
-        except (OSError, websocket.WebSocketException):
-            code = 1006
-        codes[code] += 1
+    still, deadline = list(sockets), time.monotonic() + settle
+    while still:
+        left = []
+        for ws in still:
+            code = close_code(ws, 0.01)
+            if code == "open":
+                left.append(ws)
+            else:
+                codes[code] += 1
+        still = left
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    if still:
+        codes["open"] = len(still)
     return codes
 
 

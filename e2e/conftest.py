@@ -3,6 +3,10 @@
 The demo host page is served from http://127.0.0.1:PORT while its iframe loads the widget from
 http://localhost:PORT: two different sites, so the partitioned session cookie, frame-ancestors
 and the WebSocket's Origin check all work as they do on a regional website.
+
+VTCHAT_E2E_STACK=postgres-nginx puts PostgreSQL, the Redis hub and two gunicorn masters behind
+nginx in place of one gunicorn on SQLite (e2e/harness.py); tests marked `sqlite_only` are
+skipped there, saying why.
 """
 
 from contextlib import suppress
@@ -17,28 +21,44 @@ from e2e.harness import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    STACK_VARIABLE,
     TIMEOUT_MS,
     VIEWPORT,
     serve,
+    stack_of_session,
 )
 
-GUNICORN_LOG = pytest.StashKey[Path]()
+SERVER_LOGS = pytest.StashKey[list[tuple[str, Path]]]()
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items):
-    """Everything in e2e/ is marked e2e, so `pytest -m "not e2e"` leaves it out."""
+    """Everything in e2e/ is marked e2e, so `pytest -m "not e2e"` leaves it out, and runs
+    on one worker under pytest-xdist; on another stack than SQLite its tests of the SQLite
+    file are skipped, saying why."""
     here = Path(__file__).parent
+    stack = stack_of_session()
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+            # With pytest-xdist's --dist loadgroup: all on one worker, the session's server.
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+            marker = item.get_closest_marker("sqlite_only")
+            if marker and stack != "sqlite":
+                why = marker.args[0] if marker.args else "tests SQLite itself"
+                item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
+def pytest_report_header(config):
+    return f"e2e server: {stack_of_session()} ({STACK_VARIABLE})"
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, request):
-    """A seeded SQLite database and gunicorn serving the app on a free port."""
+    """The app on a seeded database: one gunicorn on SQLite, or two behind nginx on
+    PostgreSQL and Redis (VTCHAT_E2E_STACK)."""
     # Every test's visitor starts from 127.0.0.1: the limits on chat starts would soon refuse
     # them (tests/test_limits.py tests those limits).
     limits = {
@@ -48,8 +68,9 @@ def server(tmp_path_factory, request):
         "SWEEP_INTERVAL_SECONDS": "1",
         "AWAY_AFTER_SECONDS": "3",
     }
-    with serve(tmp_path_factory.mktemp("vtchat"), **limits) as running:
-        request.config.stash[GUNICORN_LOG] = running.log_path
+    folder = tmp_path_factory.mktemp("vtchat")
+    with serve(folder, stack_of_session(), **limits) as running:
+        request.config.stash[SERVER_LOGS] = running.logs()
         yield running
 
 
@@ -154,13 +175,13 @@ def new_context(browser, request):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the test; a failure shows the server's log with it."""
+    """Keep each phase's report on the test; a failure shows the server's logs with it."""
     report = yield
     setattr(item, f"rep_{report.when}", report)
-    log_path = item.config.stash.get(GUNICORN_LOG, None)
-    if report.failed and log_path is not None and log_path.exists():
-        lines = log_path.read_text(errors="replace").splitlines()
-        report.sections.append(("gunicorn log (last 200 lines)", "\n".join(lines[-200:])))
+    for name, log_path in item.config.stash.get(SERVER_LOGS, []) if report.failed else []:
+        if log_path.exists():
+            lines = log_path.read_text(errors="replace").splitlines()
+            report.sections.append((f"{name} log (last 200 lines)", "\n".join(lines[-200:])))
     return report
 
 

@@ -8,10 +8,12 @@ away (as by a careless clean-up) and put back.
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e import flows
 
+pytestmark = pytest.mark.sqlite_only("the fault is made by moving the SQLite file away")
 TYPED = "Mijn moeder is weer boos. Kan ik ergens heen vannacht?"
 
 

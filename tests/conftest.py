@@ -1,4 +1,9 @@
-"""Fixtures in the style of Flask's tutorial: an app on a fresh SQLite file, a client, a runner.
+"""Fixtures in the style of Flask's tutorial: an app on a fresh database, a client, a runner.
+
+The database is a copy of one seeded SQLite file, or with VTCHAT_TEST_DATABASE_URL naming a
+PostgreSQL server (or VTCHAT_TEST_POSTGRES=1 to start one, tests/services.py) a copy of one
+seeded PostgreSQL database, made by CREATE DATABASE ... TEMPLATE. Tests marked
+`sqlite_only` test the SQLite file itself and are skipped there, saying why.
 
 Every test stands at a moment of its choosing through the app's CLOCK, so nothing depends
 on when the suite runs. The default moment is a Wednesday morning, when real regions are open.
@@ -7,6 +12,7 @@ a rendered form does, and tests that want to see a post refused leave it out.
 """
 
 import hashlib
+import itertools
 import os
 import shutil
 from pathlib import Path
@@ -19,6 +25,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from backend import create_app, db, presence
 from backend.seed import seed_demo, seed_regions
+from tests import services
 from tests.helpers import BASE_URL, DEMO_ORIGIN, WEDNESDAY_MORNING, Clock, RecordingHub, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,11 +56,11 @@ def hub():
     return RecordingHub()
 
 
-def _config(database_path, **overrides) -> dict:
+def _config(database_url, **overrides) -> dict:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{database_path}",
+        "DATABASE_URL": database_url,
         # Some tests make their database after the app; tests/test_faults.py turns it on.
         "CHECK_DATABASE": False,
         "CHAT_BASE_URL": BASE_URL,
@@ -66,17 +73,104 @@ def _config(database_path, **overrides) -> dict:
     return config
 
 
-@pytest.fixture(scope="session")
-def seeded_database(tmp_path_factory) -> Path:
-    """One database seeded with the regions, postcodes and demo data; each test gets a copy."""
-    path = tmp_path_factory.mktemp("seeded") / "vtchat.sqlite"
-    app = create_app(_config(path))
+def _seed(database_url: str) -> None:
+    """The regions, postcodes and demo data, as `make run` has them."""
+    app = create_app(_config(database_url))
     with app.app_context():
         db.upgrade()
         seed_regions()
         seed_demo(DEMO_ORIGIN)
-    app.extensions["db_engine"].dispose()  # the last connection folds the WAL into the file
-    return path
+    app.extensions["db_engine"].dispose()  # SQLite: the last connection folds the WAL in
+
+
+def _postgres_wanted() -> bool:
+    return bool(os.environ.get(services.DATABASE_URL_VARIABLE)) or (
+        os.environ.get("VTCHAT_TEST_POSTGRES") == "1"
+    )
+
+
+def pytest_report_header(config):
+    if _postgres_wanted():
+        return "database: PostgreSQL (a copy of a seeded template per test)"
+    return "database: SQLite (a copy of a seeded file per test)"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, tests of the SQLite file itself are skipped with their reason."""
+    if not _postgres_wanted():
+        return
+    here = Path(__file__).parent
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker and here in Path(str(item.fspath)).parents:
+            why = marker.args[0] if marker.args else "tests SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The PostgreSQL server the tests run on; None when they run on SQLite."""
+    url = os.environ.get(services.DATABASE_URL_VARIABLE)
+    if url:
+        yield services.Postgres.from_url(url)
+    elif os.environ.get("VTCHAT_TEST_POSTGRES") == "1":
+        with services.postgres() as server:
+            yield server
+    else:
+        yield None
+
+
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory, postgres_server) -> Path | str:
+    """One database seeded with the regions, postcodes and demo data; each test gets a copy.
+
+    A SQLite file's path, or the name of a PostgreSQL template database. Names carry this
+    process's id: pytest-xdist's workers, or two runs, may share one server.
+    """
+    if postgres_server is None:
+        path = tmp_path_factory.mktemp("seeded") / "vtchat.sqlite"
+        _seed(f"sqlite:///{path}")
+        yield path
+        return
+    name = f"vtchat_seeded_{os.getpid()}"
+    postgres_server.drop_database(name)
+    _seed(postgres_server.create_database(name))
+    yield name
+    postgres_server.drop_database(name)
+
+
+class Databases:
+    """Fresh databases for one test, seeded or empty, dropped (or left to tmp_path) after it."""
+
+    _numbers = itertools.count()
+
+    def __init__(self, folder: Path, server: services.Postgres | None, seeded: Path | str):
+        self.folder, self.server, self.seeded = folder, server, seeded
+        self.made: list[str] = []
+
+    def new(self, seed: bool = True) -> str:
+        """The URL of a new database: a copy of the seeded one, or empty."""
+        if self.server is None:
+            path = self.folder / f"vtchat-{len(self.made)}.sqlite"
+            if seed:
+                shutil.copyfile(self.seeded, path)
+            self.made.append(str(path))
+            return f"sqlite:///{path}"
+        name = f"vtchat_{os.getpid()}_{next(self._numbers)}"
+        self.made.append(name)
+        return self.server.create_database(name, self.seeded if seed else "template0")
+
+    def drop(self) -> None:
+        if self.server is not None:
+            for name in self.made:
+                self.server.drop_database(name)
+
+
+@pytest.fixture
+def databases(tmp_path, postgres_server, seeded_database):
+    made = Databases(tmp_path, postgres_server, seeded_database)
+    yield made
+    made.drop()
 
 
 class BrowserClient(FlaskClient):
@@ -116,15 +210,24 @@ class BrowserClient(FlaskClient):
 
 
 @pytest.fixture
-def make_app(tmp_path, clock, hub, seeded_database):
-    """Build an app on its own SQLite file, seeded unless seed=False; keywords override config."""
+def server_settings(databases, postgres_server) -> dict[str, str]:
+    """Settings for a real server a test starts (e2e/harness.py serve, tests/chaos): on
+    PostgreSQL a new empty database of the run's server, which `init-db` then fills; on
+    SQLite nothing, the server makes its own file."""
+    if postgres_server is None:
+        return {}
+    return {"DATABASE_URL": databases.new(seed=False)}
+
+
+@pytest.fixture
+def make_app(databases, clock, hub):
+    """Build an app on a database of its own, seeded unless seed=False; keywords override
+    config (a test of the SQLite file passes DATABASE_URL)."""
     made = []
 
     def make(seed=True, **overrides):
-        path = tmp_path / f"vtchat-{len(made)}.sqlite"
-        if seed:
-            shutil.copyfile(seeded_database, path)
-        config = _config(path, CLOCK=clock, HUB=hub)
+        url = overrides.pop("DATABASE_URL", None) or databases.new(seed)
+        config = _config(url, CLOCK=clock, HUB=hub)
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = BrowserClient

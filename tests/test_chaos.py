@@ -1,11 +1,11 @@
 """Chaos: visitors and workers chat while their sockets drop and the server is killed.
 
-A real gunicorn on a temporary SQLite database is killed with SIGKILL and started again a
-few times while dozens of visitors and several workers send numbered messages, their
-sockets breaking at random and reconnecting as the htmx ws extension does. Every message
-confirmed is stored, reaches the other side once and in order, and nobody gone is left
-waiting or counted present. The figures are printed; see tests/chaos/ledger.py for what
-each one counts.
+A real gunicorn on a temporary database (SQLite, or PostgreSQL when the tests run there) is
+killed with SIGKILL and started again a few times while dozens of visitors and several workers
+send numbered messages, their sockets breaking at random and reconnecting as the htmx ws
+extension does. Every message confirmed is stored, reaches the other side once and in order,
+and nobody gone is left waiting or counted present. The figures are printed; see
+tests/chaos/ledger.py for what each one counts.
 """
 
 import pytest
@@ -16,9 +16,9 @@ pytestmark = pytest.mark.chaos
 
 
 def test_kill_9_and_dropped_sockets_lose_double_or_reorder_nothing_and_leave_no_ghosts(
-    tmp_path, capsys
+    tmp_path, capsys, server_settings
 ):
-    figures = scenario.run(tmp_path)
+    figures = scenario.run(tmp_path, **server_settings)
     with capsys.disabled():
         print("\n" + figures.report())
     assert figures.sent > 0

@@ -2,7 +2,6 @@
 only in the demo region, and the app refuses to run while the demo password opens another."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -76,15 +75,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_gunicorn_refuses_to_start_while_the_demo_password_opens_a_real_account(make_app, tmp_path):
+def test_gunicorn_refuses_to_start_while_the_demo_password_opens_a_real_account(make_app):
     app = make_app()
     add_worker(app, "ilse", "VT20", password=DEMO_PASSWORD)
-    app.extensions["db_engine"].dispose()
-    database = tmp_path / "refused.sqlite"
-    shutil.copyfile(app.config["DATABASE_URL"].removeprefix("sqlite:///"), database)
+    app.extensions["db_engine"].dispose()  # SQLite: the file is whole, without a WAL beside it
     env = {
         **os.environ,
-        "VTCHAT_DATABASE_URL": f"sqlite:///{database}",
+        "VTCHAT_DATABASE_URL": app.config["DATABASE_URL"],
         "VTCHAT_SECRET_KEY": "test-secret",
         "VTCHAT_BIND": f"127.0.0.1:{_free_port()}",
     }

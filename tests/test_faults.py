@@ -1,13 +1,15 @@
 """Faults are shown where the person acted, keep what was typed, and never confirm a lost write.
 
 The faults are real ones: SQLite refusing to grow the file (disk full, by `max_page_count`),
-refusing to write (`query_only`), the database file gone or replaced under the running app.
+refusing to write (`query_only`; on PostgreSQL, read-only transactions), the database file gone
+or replaced under the running app.
 """
 
 import logging
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -73,10 +75,24 @@ def disk_full(app, fill):
         yield
 
 
+def _refuse_writes(connection):
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA query_only = ON")
+    else:  # PostgreSQL; committed, or the pool's rollback would undo it
+        connection.execute("SET default_transaction_read_only = on")
+        connection.commit()
+
+
+# What the database says when it refuses a write, on SQLite and on PostgreSQL.
+READ_ONLY_WORDS = ("readonly database", "read-only transaction")
+SQLITE_FILE = pytest.mark.sqlite_only("the SQLite file itself is full, deleted or replaced")
+NO_FILE = pytest.mark.sqlite_only("a SQLite file that is not there, or empty")
+
+
 @contextmanager
 def read_only(app):
-    """SQLite refuses every write: "attempt to write a readonly database"."""
-    with on_every_connection(app, lambda c: c.execute("PRAGMA query_only = ON")):
+    """The database refuses every write: "attempt to write a readonly database"."""
+    with on_every_connection(app, _refuse_writes):
         yield
 
 
@@ -130,6 +146,7 @@ def test_the_fault_slot_sits_beside_the_box_and_the_start_button_and_starts_empt
 # ---- a full disk --------------------------------------------------------------------------------
 
 
+@SQLITE_FILE
 def test_a_send_on_a_full_disk_says_so_beside_the_box_and_confirms_nothing(
     app, client, hub, caplog
 ):
@@ -154,6 +171,7 @@ def test_the_next_good_send_empties_the_fault_slot(app, client):
     assert stored_bodies(app, chat_id) == [TYPED]
 
 
+@SQLITE_FILE
 def test_a_start_on_a_full_disk_says_so_beside_the_button_and_queues_nobody(app, client, caplog):
     with disk_full(app, lambda: chats.create("DEMO", "x")):
         response = start(client, **HTMX)
@@ -168,7 +186,7 @@ def test_the_database_s_words_are_logged_never_what_the_visitor_wrote(app, clien
     with caplog.at_level(logging.INFO), read_only(app):
         assert send(client, **HTMX).status_code == 503
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "readonly database" in logged
+    assert any(words in logged for words in READ_ONLY_WORDS)
     assert TYPED not in logged and "Zonnebloem" not in logged
 
 
@@ -291,6 +309,7 @@ def test_a_failure_of_ours_is_a_500_in_dutch(make_app, monkeypatch):
 # ---- the database file --------------------------------------------------------------------------
 
 
+@NO_FILE
 def test_the_app_refuses_a_missing_database_and_makes_none(make_app, tmp_path):
     missing = tmp_path / "gone.sqlite"
     with pytest.raises(db.DatabaseNotReady, match="init-db"):
@@ -298,6 +317,7 @@ def test_the_app_refuses_a_missing_database_and_makes_none(make_app, tmp_path):
     assert not missing.exists()
 
 
+@NO_FILE
 def test_without_the_start_check_a_missing_database_is_still_never_made(make_app, tmp_path):
     missing = tmp_path / "gone.sqlite"
     app = make_app(seed=False, DATABASE_URL=f"sqlite:///{missing}")
@@ -307,9 +327,9 @@ def test_without_the_start_check_a_missing_database_is_still_never_made(make_app
     assert not missing.exists()
 
 
-def test_the_app_refuses_a_schema_that_is_not_the_newest(make_app, tmp_path):
-    old = tmp_path / "old.sqlite"
-    app = make_app(seed=False, DATABASE_URL=f"sqlite:///{old}")
+def test_the_app_refuses_a_schema_that_is_not_the_newest(make_app):
+    app = make_app(seed=False)
+    old = app.config["DATABASE_URL"]
     config = Config()
     config.set_main_option("script_location", str(db.MIGRATIONS))
     with app.app_context():
@@ -318,12 +338,13 @@ def test_the_app_refuses_a_schema_that_is_not_the_newest(make_app, tmp_path):
             config.attributes["connection"] = connection
             command.upgrade(config, "0002")  # a database of an older version of the app
     with pytest.raises(db.DatabaseNotReady, match=r"at 0002.*init-db"):
-        make_app(seed=False, DATABASE_URL=f"sqlite:///{old}", CHECK_DATABASE=True)
+        make_app(seed=False, DATABASE_URL=old, CHECK_DATABASE=True)
     with app.app_context():
         db.upgrade()  # what init-db does
-    make_app(seed=False, DATABASE_URL=f"sqlite:///{old}", CHECK_DATABASE=True)
+    make_app(seed=False, DATABASE_URL=old, CHECK_DATABASE=True)
 
 
+@NO_FILE
 def test_the_app_refuses_an_empty_file(make_app, tmp_path):
     empty = tmp_path / "empty.sqlite"
     empty.touch()
@@ -335,6 +356,7 @@ def test_a_seeded_database_passes_the_check(make_app):
     make_app(CHECK_DATABASE=True)
 
 
+@NO_FILE
 def test_init_db_makes_the_database_the_app_then_runs_on(tmp_path):
     made = tmp_path / "instance" / "vtchat.sqlite"
     env = {**os.environ, "VTCHAT_DATABASE_URL": f"sqlite:///{made}", "VTCHAT_SECRET_KEY": "x"}
@@ -350,6 +372,7 @@ def test_init_db_makes_the_database_the_app_then_runs_on(tmp_path):
     app.extensions["db_engine"].dispose()
 
 
+@SQLITE_FILE
 def test_a_database_file_deleted_while_running_confirms_nothing(app, client, hub):
     chat_id = taken_chat(app, client)
     path = database_path(app)
@@ -368,6 +391,7 @@ def test_a_database_file_deleted_while_running_confirms_nothing(app, client, hub
     assert stored_bodies(app, chat_id) == [TYPED]
 
 
+@SQLITE_FILE
 def test_a_database_file_replaced_while_running_gets_nothing_more(app, client, hub):
     chat_id = taken_chat(app, client)
     path = database_path(app)

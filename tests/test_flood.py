@@ -16,8 +16,8 @@ SOCKETS, HALF_SENT, CYCLES = 200, 200, 300
 
 
 @pytest.fixture
-def server(tmp_path):
-    running = ChaosServer(tmp_path, **SETTINGS)
+def server(tmp_path, server_settings):
+    running = ChaosServer(tmp_path, **SETTINGS, **server_settings)
     running.prepare()
     running.start()
     yield running

@@ -413,7 +413,7 @@ def test_a_forged_line_never_reaches_the_real_access_log(tmp_path):
                 urllib.request.urlopen(f"{running.chat_base}{path}", timeout=10)
             except urllib.error.HTTPError as refused:
                 assert refused.code == 404
-        log = running.log_path.read_text()
+    log = running.log_path.read_text()  # once gunicorn has stopped: every line is written
     lines = [line for line in log.splitlines() if '"GET /w/x' in line or '"GET /w/y' in line]
     assert len(lines) == 2
     assert '/w/x\\n[01/Jan/2026] \\"GET /forged\\" 200"' in lines[0]

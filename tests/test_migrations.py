@@ -1,4 +1,7 @@
-"""Schema changes go through Alembic: head matches the models, and older databases upgrade."""
+"""Schema changes go through Alembic: head matches the models, and older databases upgrade.
+
+On SQLite and on PostgreSQL alike (tests/conftest.py picks the database).
+"""
 
 from datetime import datetime
 
@@ -12,6 +15,7 @@ from sqlmodel import SQLModel
 
 from backend import chats, db
 from backend import workers as workers_module
+from backend.models import Sender
 
 
 def test_the_migrations_make_exactly_the_tables_of_the_models(make_app):
@@ -39,7 +43,7 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
             connection.execute(
                 text(
                     "INSERT INTO region (code, name, observes_holidays, is_demo)"
-                    " VALUES ('DEMO', 'Demo', 0, 1)"
+                    " VALUES ('DEMO', 'Demo', false, true)"
                 )
             )
         db.upgrade()
@@ -120,6 +124,16 @@ def at_revision(app, revision: str, filled: bool) -> None:
                         connection.execute(
                             table.insert().values({k: v for k, v in values.items() if k in table.c})
                         )
+                if connection.dialect.name == "postgresql":
+                    # The rows came with their ids: the id sequences go past them, as the
+                    # old app's own inserts would have left them.
+                    for name in ("worker", "chat", "message"):
+                        connection.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"
+                                f" (SELECT max(id) FROM {name}))"
+                            )
+                        )
 
 
 def revision_of(connection) -> str:
@@ -184,6 +198,9 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
         # The app reads the upgraded rows: what Bo wrote counts as unread.
         assert chats.unread_counts([2]) == {2: 1}
         assert workers_module.get(1).sound is True
+        # And writes new ones beside them.
+        assert chats.create("DEMO", "Noor").id == 4
+        assert chats.add_message(2, Sender.WORKER, "Ben je er nog?").seq == 3
 
 
 def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):

@@ -16,8 +16,8 @@ RESTART = 1012
 
 
 @pytest.fixture
-def server(tmp_path):
-    with serve(tmp_path) as running:
+def server(tmp_path, server_settings):
+    with serve(tmp_path, **server_settings) as running:
         yield running
 
 

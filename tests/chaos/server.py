@@ -1,11 +1,14 @@
-"""A real gunicorn on a temporary SQLite database, killed with SIGKILL and started again.
+"""A real gunicorn on a temporary SQLite database (or the PostgreSQL database a DATABASE_URL
+setting names), killed with SIGKILL and started again.
 
 Started as `make run` starts it (`flask init-db`, `seed-demo`, then gunicorn with
 backend/gunicorn_conf.py), on a fixed port and with a fixed secret key, so that a restart
 comes back at the same address and every cookie and ticket stays valid.
 """
 
+import itertools
 import os
+import re
 import secrets
 import signal
 import socket
@@ -15,6 +18,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
 
 from e2e.harness import BIN, DEMO_SITE, ROOT
 
@@ -47,6 +52,7 @@ class ChaosServer:
             **{f"VTCHAT_{name}": value for name, value in settings.items()},
         }
         self.process: subprocess.Popen | None = None
+        self._engine = None  # for query() on a database other than SQLite
 
     @property
     def base(self) -> str:
@@ -97,6 +103,8 @@ class ChaosServer:
         self.process.wait()
 
     def stop(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()
@@ -107,7 +115,17 @@ class ChaosServer:
             self.process.wait()
 
     def query(self, sql: str, *args) -> list[tuple]:
-        """Read the server's database directly: what it holds is the truth the test compares."""
+        """Read the server's database directly: what it holds is the truth the test compares.
+
+        `sql` takes its arguments as `?`, on SQLite and PostgreSQL alike.
+        """
+        if not self.database_url.startswith("sqlite"):
+            numbers = itertools.count()
+            named = re.sub(r"\?", lambda _mark: f":p{next(numbers)}", sql)
+            self._engine = self._engine or create_engine(self.database_url)
+            with self._engine.connect() as connection:
+                found = connection.execute(text(named), {f"p{n}": a for n, a in enumerate(args)})
+                return [tuple(row) for row in found]
         connection = sqlite3.connect(self.database_path, timeout=15)
         try:
             return connection.execute(sql, args).fetchall()
