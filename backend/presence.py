@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, exists, not_, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from backend import clock, db
@@ -173,17 +174,20 @@ def expire() -> tuple[int, list[tuple[PresenceKind, int]]]:
 
 
 def _upsert(kind: PresenceKind, ref_id: int, process: str, sockets: int) -> None:
-    # Only this process writes its own rows, so update-then-insert cannot race.
     now = clock.now()
+    mine = (Presence.kind == kind, Presence.ref_id == ref_id, Presence.process == process)
     with db.session() as s:
-        changed = s.execute(
-            update(Presence)
-            .where(Presence.kind == kind, Presence.ref_id == ref_id, Presence.process == process)
-            .values(seen_at=now, sockets=sockets)
-        ).rowcount
-        if not changed:
+        changed = s.execute(update(Presence).where(*mine).values(seen_at=now, sockets=sockets))
+        if not changed.rowcount:
             s.add(Presence(kind=kind, ref_id=ref_id, process=process, sockets=sockets, seen_at=now))
-        s.commit()
+        try:
+            s.commit()
+        except IntegrityError:
+            # Only this process writes its rows, but two of its threads may (a socket opening
+            # while the sweeper renews): on PostgreSQL both can find no row and insert.
+            s.rollback()
+            s.execute(update(Presence).where(*mine).values(seen_at=now, sockets=sockets))
+            s.commit()
     _touch_seen(kind, [ref_id])
 
 

@@ -1,5 +1,6 @@
 """Presence lives in the database and survives restarts; the sweeper ends what time decides."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,30 @@ def test_a_visitor_who_writes_without_a_socket_is_not_gone(ctx, clock):
     chats.add_message(chat.id, "visitor", "Ik ben er nog.")
     clock.at += timedelta(seconds=ctx.config["VISITOR_GONE_SECONDS"] - 1)
     assert sweeper.sweep()["visitor gone"] == 0
+
+
+def test_a_socket_opening_while_the_sweeper_renews_the_row_is_counted_once(app, ctx):
+    """Two threads of one process writing the same person's row at once: on PostgreSQL both
+    find no row to update and insert; the second must update instead of failing the socket."""
+    chat = chats.create("DEMO", "Mila")
+    process = presence.process_id()
+    start = threading.Barrier(8)
+    failures = []
+
+    def write():
+        with app.app_context():
+            start.wait()
+            try:
+                presence._upsert(VISITOR, chat.id, process, sockets=1)
+            except Exception as error:  # noqa: BLE001 - what the socket would have died of
+                failures.append(error)
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with db.session() as s:
+        rows = s.exec(select(Presence).where(Presence.ref_id == chat.id)).all()
+    assert [(row.kind, row.sockets) for row in rows] == [(VISITOR, 1)]
