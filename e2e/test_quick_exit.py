@@ -39,6 +39,12 @@ def expect_fresh_after_back(visitor, server) -> None:
     """After Back: the pop-up, from the cache or loaded anew, shows nothing from before."""
     visitor.go_back(wait_until="commit")
     expect(visitor).to_have_url(server.host_url())
+    launcher = visitor.locator(flows.LAUNCHER)
+    expect(launcher).to_be_attached()
+    if launcher.get_attribute("open") is None:
+        # Loaded anew, not from the cache: the launcher is closed and its frame not fetched
+        # (loading="lazy") until the visitor opens it.
+        flows.open_popup(visitor)
     assert_fresh(flows.popup_text(visitor, until="Start de chat"))
 
 

@@ -397,8 +397,10 @@ def test_every_console_form_takes_anything(app, runs, instant_passwords):
         method, path = action
         with app.app_context():
             if runs.count % FRESH_CHAT_EVERY == 0 or not chats.get(mine["chat"]).is_open:
+                if "chat" in mine:  # Sanne takes two at once: the fresh one must be hers
+                    chats.end(mine["chat"], "worker")
                 mine["chat"] = chats.create("DEMO", "Mila").id
-                chats.accept(mine["chat"], 1)
+                assert chats.accept(mine["chat"], 1)
             if chat == "mine":
                 chat = mine["chat"]
             elif chat == "waiting":
