@@ -15,6 +15,8 @@ from backend import (
     rate_limits,
     security,
     seed,
+    settings_changes,
+    shared_pages,
     sockets,
     static_files,
     sweeper,
@@ -58,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     clock.init_app(app)
     hub.init_app(app)
+    settings_changes.init_app(app)
     babel.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -79,6 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(visitor.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(embed.bp)
+    # Before any view: the open-or-closed page shared by first visits (backend/shared_pages.py).
+    shared_pages.init_app(app)
     # Last, around everything: the blueprints' static files, hashed, compressed and served
     # by WhiteNoise (backend/static_files.py).
     static_files.init_app(app)

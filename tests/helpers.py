@@ -4,8 +4,10 @@ import html
 import re
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from backend import db
@@ -135,3 +137,19 @@ def wait_for(condition, seconds: float = 10) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+@contextmanager
+def counted_queries(app):
+    """The SQL statements run inside the block."""
+    statements = []
+    engine = app.extensions["db_engine"]
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

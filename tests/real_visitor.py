@@ -53,7 +53,8 @@ class RealVisitor:
             return response.read().decode()
 
     def csrf_token(self) -> str:
-        page = self.request(f"/w/{self.site}")
+        # A first visit's open-or-closed page is the same for all and carries none: the form does.
+        page = self.request(f"/w/{self.site}" if self.cookie else f"/w/{self.site}/start")
         # The panel's hx-headers carry it for every request htmx makes.
         return re.search(r'X-CSRFToken(?:"|&#34;|&quot;): (?:"|&#34;|&quot;)([\w.-]+)', page).group(
             1

@@ -3,30 +3,10 @@ message in a chat that is not on screen redraws only its tab from what the conso
 drew; reading a chat on screen is not a database write per message; and a queue change is
 looked up once per process for all its waiting visitors."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from backend import chats, workers
 from backend.console.streams import WorkspaceStream
 from backend.models import Sender
-from tests.helpers import taken_chat, text_of
-
-
-@contextmanager
-def counted_queries(app):
-    """The SQL statements run inside the block."""
-    statements = []
-    engine = app.extensions["db_engine"]
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.helpers import counted_queries, taken_chat, text_of
 
 
 def visitor_says(chat_id: int, words: str) -> dict:

@@ -70,7 +70,8 @@ def retention_period(hours: int) -> str:
 
 def status_context(site: Site) -> dict:
     region = regions.get(site.region_code)
-    return {"site": site, "region": region, "status": regions.status(region)}
+    # `shared`: nothing in the session, so nothing of this visitor's on the page.
+    return {"site": site, "region": region, "status": regions.status(region), "shared": not session}
 
 
 def empty_forms() -> dict:
