@@ -8,7 +8,8 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import select
@@ -83,6 +84,16 @@ def purge_transcripts() -> int:
 def get(chat_id: int) -> Chat | None:
     with db.session() as s:
         return s.get(Chat, chat_id)
+
+
+def id_by_token(token: str | None) -> int | None:
+    """The id of the chat with this token: all a send needs, read without the ORM."""
+    if not token:
+        return None
+    table = Chat.__table__
+    query = sa_select(table.c.id).where(table.c.token == token)
+    with db.engine().connect() as connection:
+        return connection.execute(query).scalar_one_or_none()
 
 
 def by_token(token: str | None) -> Chat | None:
@@ -331,42 +342,37 @@ def add_message(
     (the server restarted, the line broke) finds the message already stored and stores
     nothing new.
     """
-    with db.session() as s:
-        # A send tried again is found by the unique (chat, send key) index below, rather than
-        # by a lookup before every message. The increment takes the chat's row lock, so
-        # numbers are gapless and commit in order.
-        seq = s.execute(
-            update(Chat)
-            .where(Chat.id == chat_id, Chat.status == ChatStatus.ACTIVE)
-            .values(
-                last_seq=Chat.last_seq + 1,
-                last_activity_at=clock.now(),
-                # A visitor who writes is there: one UPDATE says both.
-                **({"visitor_seen_at": clock.now()} if sender == Sender.VISITOR else {}),
-            )
-            .returning(Chat.last_seq)
-        ).scalar_one_or_none()
-        if seq is None:
-            s.rollback()
-            return None
-        message = Message(
-            chat_id=chat_id,
-            seq=seq,
-            sender=sender,
-            body=body,
-            created_at=clock.now(),
-            send_key=send_key,
-        )
-        s.add(message)
-        try:
-            s.commit()
-        except IntegrityError:
-            # The same send again, tried after a lost answer or in another request at the
-            # same moment: the one stored first stands, and its number is not used twice.
-            s.rollback()
-            if send_key and (earlier := _sent_with(chat_id, sender, send_key)) is not None:
-                return earlier
-            raise
+    now = clock.now()
+    chat, stored = Chat.__table__.c, Message.__table__
+    message = Message(chat_id=chat_id, sender=sender, body=body, created_at=now, send_key=send_key)
+    # On a connection of its own, not through the ORM: the busiest write of all.
+    try:
+        with db.engine().begin() as connection:
+            # A send tried again is found by the unique (chat, send key) index below, rather
+            # than by a lookup before every message. The increment takes the chat's row
+            # lock, so numbers are gapless and commit in order.
+            message.seq = connection.execute(
+                update(Chat.__table__)
+                .where(chat.id == chat_id, chat.status == ChatStatus.ACTIVE)
+                .values(
+                    last_seq=chat.last_seq + 1,
+                    last_activity_at=now,
+                    # A visitor who writes is there: one UPDATE says both.
+                    **({"visitor_seen_at": now} if sender == Sender.VISITOR else {}),
+                )
+                .returning(chat.last_seq)
+            ).scalar_one_or_none()
+            if message.seq is None:
+                return None  # nothing was changed
+            message.id = connection.execute(
+                insert(stored).values(message.model_dump(exclude={"id"})).returning(stored.c.id)
+            ).scalar_one()
+    except IntegrityError:
+        # The same send again, tried after a lost answer or in another request at the same
+        # moment: the one stored first stands, and its number is not used twice.
+        if send_key and (earlier := _sent_with(chat_id, sender, send_key)) is not None:
+            return earlier
+        raise
     hub().publish(chat_topic(chat_id), message_event(message))
     return message
 
@@ -390,11 +396,20 @@ def message_event(message: Message) -> dict:
     }
 
 
-def fresh_messages(event: dict, after_seq: int) -> list[Message]:
+def fresh_messages(event: dict, after_seq: int) -> list:
     """The messages after `after_seq` of the chat a message event is about, looked up once per
     process for the sockets that had seen the same (the visitor's and the worker's page)."""
     chat_id = event["chat"]
-    return once(event, ("messages", chat_id, after_seq), lambda: messages(chat_id, after_seq))
+    return once(event, ("messages", chat_id, after_seq), lambda: _rows_after(chat_id, after_seq))
+
+
+def _rows_after(chat_id: int, after_seq: int) -> list:
+    """Rows with a message's columns, read as they are: a push per message on every socket
+    of the chat needs none of the ORM's bookkeeping."""
+    table = Message.__table__
+    query = table.select().where(table.c.chat_id == chat_id, table.c.seq > after_seq)
+    with db.session() as s:
+        return s.execute(query.order_by(table.c.seq)).all()
 
 
 def messages(chat_id: int, after_seq: int = 0) -> list[Message]:

@@ -7,12 +7,16 @@ no value), refuses text that hides characters, and echoes back at most what a fi
 import re
 import secrets
 import unicodedata
+from functools import cache
 
+from babel import support
 from flask import request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from backend.chats import MAX_MESSAGE_LENGTH
@@ -46,10 +50,19 @@ class Form(FlaskForm):
     """A form of ours: reads the posted text fields only, never files or a JSON body."""
 
     class Meta:
+        def get_translations(self, form):
+            # WTForms' own messages, read from disk once per process rather than per request.
+            return _wtforms_translations(str(get_locale()))
+
         def wrap_formdata(self, form, formdata):
             if formdata is None or hasattr(formdata, "getlist"):
                 return formdata  # given by the caller
             return request.form if form.is_submitted() else None
+
+
+@cache
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class _Bounded:

@@ -30,8 +30,8 @@ _open_streams: "weakref.WeakSet[WorkspaceStream]" = weakref.WeakSet()
 
 # Seconds between writes of how far a chat on screen was read while its messages stream in:
 # one write per message would be a commit per message and console. The last is written when
-# the page closes.
-READ_EVERY = 2.0
+# the page closes (a reload included), so the mark is only ever behind for a page still open.
+READ_EVERY = 10.0
 
 
 class WorkspaceStream:

@@ -17,7 +17,17 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
-from backend import blocks, chats, followup, message_boxes, presence, rate_limits, regions
+from backend import (
+    blocks,
+    chats,
+    clock,
+    followup,
+    message_boxes,
+    presence,
+    rate_limits,
+    regions,
+    shared_pages,
+)
 from backend.forms import ConfirmForm, StartForm
 from backend.models import ChatStatus, EndReason, Sender, Site
 from backend.sites import site_or_404
@@ -59,7 +69,11 @@ def page(site_key):
         return panel(
             "widget/_chat.html", **noscript_refresh(site, chat), **chat_context(site, chat)
         )
-    return panel("widget/_status.html", **status_context(site))
+    context = status_context(site)
+    if context["shared"]:
+        # A first visit: the page is the same for all of them (backend/shared_pages.py).
+        shared_pages.share_until(context["status"], clock.now())
+    return panel("widget/_status.html", **context)
 
 
 @bp.get("/<site_key>/theme.css")
@@ -211,14 +225,16 @@ def send(site_key):
     being typed in (backend/message_boxes.py).
     """
     site = site_or_404(site_key)
-    chat = _chat_or_page(site)
-    boxes, status = message_boxes.receive(chat.id, Sender.VISITOR, "VISITOR_MESSAGE_LIMIT")
+    chat_id = chats.id_by_token(session.get("chat"))
+    if chat_id is None:
+        return redirect(page_url(site), 303)
+    boxes, status = message_boxes.receive(chat_id, Sender.VISITOR, "VISITOR_MESSAGE_LIMIT")
     if is_htmx():
         return render_template("widget/_sent.html", site=site, boxes=boxes), status
     refused = message_boxes.first_refused(boxes)
     if refused is None:
         return redirect(page_url(site), 303)
-    chat = chats.get(chat.id)
+    chat = chats.get(chat_id)
     return composer_part(site, chat, form=refused.form), status
 
 
