@@ -1,5 +1,6 @@
-"""The gunicorn settings keep the visitor out of the logs."""
+"""The gunicorn settings keep the visitor out of the logs, and a started process settled."""
 
+import gc
 import importlib.util
 import logging
 from pathlib import Path
@@ -57,3 +58,12 @@ def test_several_processes_are_refused_without_a_hub_between_them(monkeypatch):
         conf.on_starting(Server(workers=2))
     monkeypatch.setenv("VTCHAT_HUB_URL", "redis://127.0.0.1:6379/0")
     conf.on_starting(Server(workers=2))  # with Redis between them they may start
+
+
+def test_a_started_process_keeps_what_it_loaded_out_of_full_collections():
+    gc.unfreeze()
+    try:
+        load_conf().keep_what_lasts()
+        assert gc.get_freeze_count() > 10_000  # modules, the app and more
+    finally:
+        gc.unfreeze()
