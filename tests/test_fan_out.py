@@ -75,3 +75,40 @@ def test_a_queue_change_is_looked_up_once_for_all_the_waiting_visitors_of_a_proc
         assert len(queries) == 1
         for place, fragment in enumerate(fragments, start=1):
             assert text_of(fragment).startswith(f"Je bent nummer {place} ")
+
+
+def test_a_queue_change_sends_places_drawn_when_the_visitors_connected(app):
+    """Each place is drawn when a visitor first shows it, so a change with many waiting
+    renders nothing more: its fragments are ready for the ones moving up."""
+    from flask import template_rendered
+
+    from backend.hub import Event
+    from backend.sites import site_or_404
+    from backend.visitor.streams import VisitorStream
+    from tests.helpers import DEMO_SITE, all_chats, start_chat
+
+    for nickname in ("Anna", "Bo", "Cas"):
+        start_chat(app.test_client(), nickname=nickname)
+    ids = [chat.id for chat in all_chats(app)[-3:]]
+    drawn = []
+
+    def note(_app, template, context, **_extra):
+        drawn.append(template.name)
+
+    with app.test_request_context():
+        first, *streams = [VisitorStream(site_or_404(DEMO_SITE), chat_id) for chat_id in ids]
+        for stream in (first, *streams):
+            stream.snapshot()
+        chats.end(ids[0], "visitor")
+        template_rendered.connect(note, app)
+        try:
+            fragments = [
+                stream.render(Event({"type": "queue", "region": "DEMO"})) for stream in streams
+            ]
+        finally:
+            template_rendered.disconnect(note, app)
+    assert [text_of(fragment).split(" ")[:4] for fragment in fragments] == [
+        ["Je", "bent", "nummer", "1"],
+        ["Je", "bent", "nummer", "2"],
+    ]
+    assert drawn == []

@@ -61,6 +61,10 @@ class VisitorStream:
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         self.position = context["position"]
         self.unstaffed = context["unstaffed"]
+        if self.position:
+            # Drawn ahead, once per place: when the queue moves, the one behind gets this
+            # place, and every fragment of a change with many waiting is then ready.
+            place_fragment(self.position, self.unstaffed)
         if not chat.is_open:
             self._close()
         return render_template("widget/_live_parts.html", **context)
