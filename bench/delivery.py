@@ -40,7 +40,7 @@ from pathlib import Path
 
 from bench import cast, profile
 from bench.cast import SETTINGS
-from bench.proc import app_pid, load_note, scheduled
+from bench.proc import app_pids, load_note, scheduled
 from bench.relay import start as start_relay
 from bench.sturdy import cpu_seconds, raise_fd_limit
 from bench.table import ms, percentile, print_table
@@ -65,7 +65,8 @@ class Target:
 
     @property
     def pids(self) -> list[int]:
-        return sorted({app_pid(s.pid) for s in (self.visitor_server, self.worker_server)})
+        servers = (self.visitor_server, self.worker_server)
+        return sorted({pid for server in servers for pid in app_pids(server.pid)})
 
 
 @dataclass
@@ -304,10 +305,10 @@ def single_instance(stack: ExitStack) -> Target:
 
 
 def shared_services(stack: ExitStack):
-    """For the two-instance variant: a function giving each load its (database URL, hub
+    """For the variants on two processes: a function giving each load its (database URL, hub
     URL), or None. BENCH_DATABASE_URL and BENCH_HUB_URL name running ones; else throwaway
     PostgreSQL and Redis are started (tests/services.py) when installed and the app has a
-    Redis hub. BENCH_TWO_INSTANCES=0 leaves the variant out."""
+    Redis hub. BENCH_TWO_INSTANCES=0 leaves them out."""
     if os.environ.get("BENCH_TWO_INSTANCES", "auto") == "0":
         return None
     given = os.environ.get("BENCH_DATABASE_URL"), os.environ.get("BENCH_HUB_URL")
@@ -353,6 +354,23 @@ def two_instances(stack: ExitStack, urls) -> Target:
     )
 
 
+def two_processes(stack: ExitStack, urls) -> Target:
+    """One gunicorn with two worker processes (both cores), sharing the database and hub."""
+    database_url, hub_url = urls()
+    settings = {
+        **SETTINGS,
+        "WORKERS": "2",
+        "DATABASE_URL": database_url,
+        "HUB_URL": hub_url,
+        "RATELIMIT_STORAGE_URI": hub_url,
+    }
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    server = stack.enter_context(serve(folder, **settings))
+    return Target(
+        "chat, 2 processes, PostgreSQL + Redis", server, server, database_url, server.secret_key
+    )
+
+
 def main() -> None:
     fd_limit = raise_fd_limit()
     seconds = float(os.environ.get("BENCH_DELIVERY_SECONDS", "20"))
@@ -371,6 +389,7 @@ def main() -> None:
             ]
             makers = [single_instance]
             if shared is not None:
+                makers.append(lambda stack: two_processes(stack, shared))
                 makers.append(lambda stack: two_instances(stack, shared))
             names = []
             for make in makers:

@@ -10,8 +10,14 @@ def _status(pid: int) -> dict[str, str]:
 
 
 def app_pid(master_pid: int) -> int:
-    """gunicorn's one app process under its master."""
-    return int(Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()[0])
+    """gunicorn's (first) app process under its master."""
+    return app_pids(master_pid)[0]
+
+
+def app_pids(master_pid: int) -> list[int]:
+    """gunicorn's app processes under its master."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    return [int(pid) for pid in children]
 
 
 def rss_mib(pid: int) -> float:
