@@ -6,9 +6,10 @@ is already in the database for a reconnecting client to read.
 
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -343,38 +344,44 @@ def add_message(
     nothing new.
     """
     now = clock.now()
-    chat, stored = Chat.__table__.c, Message.__table__
-    message = Message(chat_id=chat_id, sender=sender, body=body, created_at=now, send_key=send_key)
+    next_seq, insert_message = _storing(sender)
+    row = dict(chat_id=chat_id, sender=sender, body=body, created_at=now, send_key=send_key)
     # On a connection of its own, not through the ORM: the busiest write of all.
     try:
         with db.engine().begin() as connection:
             # A send tried again is found by the unique (chat, send key) index below, rather
             # than by a lookup before every message. The increment takes the chat's row
             # lock, so numbers are gapless and commit in order.
-            message.seq = connection.execute(
-                update(Chat.__table__)
-                .where(chat.id == chat_id, chat.status == ChatStatus.ACTIVE)
-                .values(
-                    last_seq=chat.last_seq + 1,
-                    last_activity_at=now,
-                    # A visitor who writes is there: one UPDATE says both.
-                    **({"visitor_seen_at": now} if sender == Sender.VISITOR else {}),
-                )
-                .returning(chat.last_seq)
-            ).scalar_one_or_none()
-            if message.seq is None:
-                return None  # nothing was changed
-            message.id = connection.execute(
-                insert(stored).values(message.model_dump(exclude={"id"})).returning(stored.c.id)
-            ).scalar_one()
+            row["seq"] = connection.execute(next_seq, {"chat": chat_id, "now": now}).scalar()
+            if row["seq"] is None:
+                return None  # the chat is not active: nothing was changed
+            message_id = connection.execute(insert_message, row).scalar_one()
     except IntegrityError:
         # The same send again, tried after a lost answer or in another request at the same
         # moment: the one stored first stands, and its number is not used twice.
         if send_key and (earlier := _sent_with(chat_id, sender, send_key)) is not None:
             return earlier
         raise
+    message = Message(id=message_id, **row)
     hub().publish(chat_topic(chat_id), message_event(message))
     return message
+
+
+@cache
+def _storing(sender: Sender):
+    """The two statements storing a message, built once: taking the chat's next number (a
+    visitor who writes is there, so their UPDATE also says that), and the insert."""
+    chat, stored = Chat.__table__.c, Message.__table__
+    values = {"last_seq": chat.last_seq + 1, "last_activity_at": bindparam("now")}
+    if sender == Sender.VISITOR:
+        values["visitor_seen_at"] = bindparam("now")
+    next_seq = (
+        update(Chat.__table__)
+        .where(chat.id == bindparam("chat"), chat.status == ChatStatus.ACTIVE)
+        .values(values)
+        .returning(chat.last_seq)
+    )
+    return next_seq, insert(stored).returning(stored.c.id)
 
 
 def _sent_with(chat_id: int, sender: Sender, send_key: str) -> Message | None:

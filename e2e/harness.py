@@ -81,13 +81,8 @@ class Instance:
 
     def stop(self) -> None:
         """As a deploy stops it (SIGTERM): its sockets are closed with 1012, and it exits."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.process is not None:
+            services.stop(self.process)
 
     def restart(self) -> None:
         """Stopped, then started again on the same port: one step of a rolling restart."""

@@ -117,7 +117,8 @@ def _folder(prefix: str, owner: pwd.struct_passwd | None = None) -> Iterator[Pat
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Ask a server started in a process group of its own to stop; after 15 s, kill the group."""
     if process.poll() is None:
         process.send_signal(sig)
         try:
@@ -259,7 +260,7 @@ def postgres() -> Iterator[Postgres]:
             _wait(lambda: server.connect().close(), process, log, "PostgreSQL")
             yield server
         finally:
-            _stop(process, signal.SIGINT)  # "fast" shutdown: sessions are ended, no waiting
+            stop(process, signal.SIGINT)  # "fast" shutdown: sessions are ended, no waiting
 
 
 # ---- Redis ------------------------------------------------------------------------------------
@@ -311,7 +312,7 @@ def redis() -> Iterator[Redis]:
             _wait(server.ping, process, log, "Redis")
             yield server
         finally:
-            _stop(process)
+            stop(process)
 
 
 # ---- nginx ------------------------------------------------------------------------------------
@@ -424,7 +425,7 @@ def nginx(upstreams: Sequence[int], port: int | None = None) -> Iterator[Nginx]:
             _wait(answers, process, log, "nginx")
             yield running
         finally:
-            _stop(process)  # SIGTERM: at once, open WebSockets and all
+            stop(process)  # SIGTERM: at once, open WebSockets and all
 
 
 # ---- the command line -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from e2e.harness import BIN, DEMO_SITE, ROOT
+from tests import services
 
 START_TIMEOUT = 30  # seconds; only a guard against a server that never comes up
 
@@ -105,14 +106,8 @@ class ChaosServer:
     def stop(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            services.stop(self.process)
 
     def query(self, sql: str, *args) -> list[tuple]:
         """Read the server's database directly: what it holds is the truth the test compares.
