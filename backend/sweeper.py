@@ -13,6 +13,7 @@ Each round:
 
 import logging
 import threading
+import time
 
 import click
 from flask.cli import with_appcontext
@@ -27,29 +28,41 @@ log = logging.getLogger(__name__)
 def sweep() -> dict[str, int]:
     """One round; how many of each thing it did."""
     presence.heartbeat()
+    _let_others_run()
     stale, gone = presence.expire()
-    return {
-        "stale presence": stale,
+    steps = {
         # Closing first: a visitor still waiting at closing time is told why the chat ended.
-        "closed queue": len(timeouts.close_queues()),
-        "left the queue": len(timeouts.abandon_gone()),
-        "visitor gone": len(timeouts.end_gone_active()),
-        "silent": len(timeouts.end_silent()),
-        "transcripts deleted": chats.purge_transcripts(),
-        "blocks run out": blocks.purge_expired(),
+        "closed queue": lambda: len(timeouts.close_queues()),
+        "left the queue": lambda: len(timeouts.abandon_gone()),
+        "visitor gone": lambda: len(timeouts.end_gone_active()),
+        "silent": lambda: len(timeouts.end_silent()),
+        "transcripts deleted": chats.purge_transcripts,
+        "blocks run out": blocks.purge_expired,
         # A console closed for a while: nobody there to answer, so no new chats either.
-        "workers away": len(
+        "workers away": lambda: len(
             staffing.mark_away([ref for kind, ref in gone if kind == PresenceKind.WORKER])
         ),
         # A `flask worker disable` in another process reaches this one's open consoles here.
-        "console sessions checked": console_streams.recheck_sessions(),
+        "console sessions checked": console_streams.recheck_sessions,
     }
+    done = {"stale presence": stale}
+    for name, step in steps.items():
+        _let_others_run()
+        done[name] = step()
+    return done
+
+
+def _let_others_run() -> None:
+    """Under gevent the sweeper is one greenlet among the sockets, and a database call does
+    not let go: a round in short steps keeps messages from waiting for all of it."""
+    time.sleep(0)
 
 
 def sweep_own() -> dict[str, int]:
     """The part of a round only this process can do: renew its own presence rows and tell
     its own console sockets where their sessions stand."""
     presence.heartbeat()
+    _let_others_run()
     return {"console sessions checked": console_streams.recheck_sessions()}
 
 

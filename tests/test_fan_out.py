@@ -112,3 +112,18 @@ def test_a_queue_change_sends_places_drawn_when_the_visitors_connected(app):
         ["Je", "bent", "nummer", "2"],
     ]
     assert drawn == []
+
+
+def test_a_sweeper_round_reads_the_workers_of_all_open_consoles_at_once(app):
+    import gc
+
+    from backend.console import streams
+
+    gc.collect()  # consoles of earlier tests, gone but perhaps not yet collected
+    with app.test_request_context():
+        opened = [WorkspaceStream(worker, None) for worker in workers.all_workers()[:3]]
+        for stream in opened:
+            stream.snapshot()
+        with counted_queries(app) as queries:
+            assert streams.recheck_sessions() == 3
+        assert len(queries) == 1

@@ -61,9 +61,12 @@ def test_several_processes_are_refused_without_a_hub_between_them(monkeypatch):
 
 
 def test_a_started_process_keeps_what_it_loaded_out_of_full_collections():
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     try:
         load_conf().keep_what_lasts()
         assert gc.get_freeze_count() > 10_000  # modules, the app and more
+        assert gc.get_threshold()[2] == 100
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)

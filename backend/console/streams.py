@@ -261,10 +261,8 @@ def recheck_sessions() -> int:
     in-process hub: meant for every round of the sweeper.
     """
     worker_ids = {stream.worker.id for stream in list(_open_streams)}
-    for worker_id in worker_ids:
-        worker = workers.get(worker_id)
-        if worker is not None:
-            workers.announce(worker)
+    for worker in workers.several(worker_ids):
+        workers.announce(worker)
     return len(worker_ids)
 
 
