@@ -1,6 +1,6 @@
 """All tables. A visitor is known only by a random chat token and a nickname."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint
@@ -109,6 +109,25 @@ class OpeningHours(SQLModel, table=True):
     weekday: int  # 0 = Monday ... 6 = Sunday
     opens_minute: int  # minutes after local midnight
     closes_minute: int  # exclusive; 1440 means midnight at the end of the day
+
+
+class DateHours(SQLModel, table=True):
+    """One date's own hours in a region, instead of the week's and of a holiday: a row per
+    interval, or one row without times for a closed day. `reason` is public (the pop-up)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(foreign_key="region.code", index=True)
+    day: date = Field(index=True)
+    opens_minute: int | None = None  # as OpeningHours; None on both: closed that day
+    closes_minute: int | None = None
+    reason: str = Field(default="", max_length=80)
+
+
+class HolidayOpen(SQLModel, table=True):
+    """A public holiday on which a region keeps its weekly hours (it closes on the others)."""
+
+    region_code: str = Field(foreign_key="region.code", primary_key=True)
+    holiday: str = Field(primary_key=True, max_length=40)  # the Dutch name, as `holidays` has it
 
 
 class Postcode(SQLModel, table=True):

@@ -1,6 +1,6 @@
 """Opening hours: Monday to Friday 09:00-17:00 in Amsterdam, closed on Dutch public holidays."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -153,3 +153,79 @@ def test_an_empty_schedule_is_never_open_and_has_no_next_opening():
     result = status(at(2026, 11, 18, 10), week=[])
     assert not result.is_open
     assert result.next_opening is None
+
+
+# ---- dates with hours of their own, and holidays a region keeps open ------------------------
+FRIDAY = (2026, 11, 20)
+SATURDAY = (2026, 11, 21)
+
+
+def test_a_date_closed_with_a_reason_is_closed_all_day_and_says_why():
+    closed = {datetime(*FRIDAY).date(): hours.OtherDay(reason="Teamdag")}
+    now = hours.status(hours.DEFAULT_WEEK, at(*FRIDAY, 11), TZ, dates=closed)
+    assert not now.is_open
+    assert now.today == [] and now.reason == "Teamdag" and now.holiday is None
+    assert now.next_opening == at(2026, 11, 23, 9)  # Monday: the weekend stays closed
+
+
+def test_a_date_with_evening_hours_replaces_the_days_own_hours():
+    evening = {datetime(*FRIDAY).date(): hours.OtherDay(((18 * 60, 22 * 60),), "Avondchat")}
+    morning = hours.status(hours.DEFAULT_WEEK, at(*FRIDAY, 10), TZ, dates=evening)
+    assert not morning.is_open and morning.next_opening == at(*FRIDAY, 18)
+    night = hours.status(hours.DEFAULT_WEEK, at(*FRIDAY, 21, 30), TZ, dates=evening)
+    assert night.is_open and night.closes_at == at(*FRIDAY, 22)
+    assert night.today == [("18:00", "22:00")] and night.reason == "Avondchat"
+    assert hours.status(hours.DEFAULT_WEEK, at(*FRIDAY, 22), TZ, dates=evening).is_open is False
+
+
+def test_a_date_can_open_a_weekend_day_and_a_holiday():
+    dates = {
+        datetime(*SATURDAY).date(): hours.OtherDay(((10 * 60, 14 * 60),)),
+        datetime(2026, 4, 27).date(): hours.OtherDay(((10 * 60, 14 * 60),), "Koningsdag open"),
+    }
+    assert hours.status(hours.DEFAULT_WEEK, at(*SATURDAY, 11), TZ, dates=dates).is_open
+    koningsdag = hours.status(hours.DEFAULT_WEEK, at(2026, 4, 27, 11), TZ, dates=dates)
+    assert koningsdag.is_open and koningsdag.holiday is None
+
+
+def test_a_region_can_keep_one_holiday_open_and_close_on_the_others():
+    kept = frozenset({"Goede vrijdag"})
+    good_friday = hours.status(hours.DEFAULT_WEEK, at(2026, 4, 3, 10), TZ, open_on=kept)
+    assert good_friday.is_open and good_friday.holiday is None
+    easter_monday = hours.status(hours.DEFAULT_WEEK, at(2026, 4, 6, 10), TZ, open_on=kept)
+    assert not easter_monday.is_open and easter_monday.holiday == "Tweede paasdag"
+    # Without the switch Goede vrijdag closes, and the next opening is after Easter.
+    closed = hours.status(hours.DEFAULT_WEEK, at(2026, 4, 3, 10), TZ)
+    assert closed.holiday == "Goede vrijdag" and closed.next_opening == at(2026, 4, 7, 9)
+
+
+def test_the_next_opening_skips_dates_closed_ahead():
+    dates = {datetime(2026, 11, 23).date(): hours.OtherDay(reason="Studiedag")}  # a Monday
+    friday_evening = hours.status(hours.DEFAULT_WEEK, at(*FRIDAY, 18), TZ, dates=dates)
+    assert friday_evening.next_opening == at(2026, 11, 24, 9)
+
+
+def test_the_holidays_a_region_may_keep_open_are_named_as_the_status_names_them():
+    names = hours.holiday_names(2026)
+    assert names[0] == "Nieuwjaarsdag" and "Goede vrijdag" in names and "Koningsdag" in names
+    assert hours.status(hours.DEFAULT_WEEK, at(2026, 4, 27, 10), TZ).holiday in names
+
+
+def test_evening_hours_keep_their_wall_clock_time_on_the_autumn_clock_change():
+    evenings = [(day, 18 * 60, 22 * 60) for day in range(7)]
+    # Saturday 24 October 2026 is summer time (UTC+2), Sunday 25th winter time (UTC+1).
+    saturday = hours.status(evenings, datetime(2026, 10, 24, 16, 0, tzinfo=UTC), TZ)
+    sunday_before = hours.status(evenings, datetime(2026, 10, 25, 16, 30, tzinfo=UTC), TZ)
+    sunday = hours.status(evenings, datetime(2026, 10, 25, 17, 0, tzinfo=UTC), TZ)
+    assert saturday.is_open  # 18:00 in Amsterdam
+    assert not sunday_before.is_open and sunday_before.next_opening == at(2026, 10, 25, 18)
+    assert sunday.is_open and sunday.closes_at.astimezone(UTC).hour == 21
+
+
+def test_night_hours_on_the_spring_clock_change_are_shorter_by_the_hour_that_does_not_exist():
+    night = {datetime(2026, 3, 29).date(): hours.OtherDay(((60, 4 * 60),), "Nachtdienst")}
+    week = hours.DEFAULT_WEEK
+    assert hours.status(week, datetime(2026, 3, 29, 0, 30, tzinfo=UTC), TZ, dates=night).is_open
+    assert hours.status(week, datetime(2026, 3, 29, 1, 30, tzinfo=UTC), TZ, dates=night).is_open
+    # 04:00 summer time is 02:00 UTC: two real hours after 01:00 winter time.
+    assert not hours.status(week, datetime(2026, 3, 29, 2, 0, tzinfo=UTC), TZ, dates=night).is_open
