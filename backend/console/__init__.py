@@ -15,4 +15,13 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-from backend.console import auth, canned, ending, notes, streams, transfers, views  # noqa: E402, F401  (the routes)
+from backend.console import (  # noqa: E402, F401  (the routes)
+    auth,
+    canned,
+    ending,
+    hours,
+    notes,
+    streams,
+    transfers,
+    views,
+)
