@@ -6,7 +6,7 @@ change is committed at once and reaches every pop-up at once (backend/settings_c
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
@@ -20,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from backend import clock, hours, regions, staffing
 from backend.console import bp
 from backend.console.auth import login_required
-from backend.forms import HIDDEN_CATEGORIES, Form, Refuses, TextField
+from backend.forms import HIDDEN_CATEGORIES, ConfirmForm, Form, Refuses, TextField
 from backend.models import Region, WorkerRole
 
 TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
@@ -64,7 +64,22 @@ def _reason_field():
 
 
 class PeriodsForm(Form):
-    """Up to PERIODS periods, each a pair of times: both or neither, in order, apart."""
+    """Up to PERIODS periods, each a pair of times: both or neither, in order, apart.
+
+    Once its fields are valid, `read()` turns them into `value`, adding errors of its own
+    (the times of a pair compared, the periods of a day): the form is valid if none came.
+    """
+
+    value = None
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        self.value = self.read()
+        return not any(field.errors for field in self)
+
+    def read(self):
+        raise NotImplementedError
 
     def periods(self, prefix: str = "") -> list[tuple[int, int]]:
         found = []
@@ -95,9 +110,17 @@ class DateForm(PeriodsForm):
     closes_2 = _time_field(_l("Closes again"))
     reason = _reason_field()
 
+    def read(self) -> list[tuple[int, int]]:
+        if self.day.data < _today():
+            self.day.errors.append(_("This date has passed."))
+        return self.periods()
+
 
 class WeekForm(PeriodsForm):
     """Seven days, each with PERIODS periods (fields d0_opens_1 … d6_closes_2)."""
+
+    def read(self) -> list[tuple[int, int, int]]:
+        return [(day, o, c) for day in range(7) for o, c in self.periods(f"d{day}_")]
 
 
 for _day in range(7):
@@ -155,7 +178,7 @@ def _page(region: Region, status: int = 200, **forms):
         "status": regions.status(region),
         "today": today,
         "dates": sorted(
-            regions.other_days(region.code, today, today.replace(year=today.year + 1)).items()
+            regions.other_days(region.code, today, today + timedelta(days=366)).items()
         ),
         "close_form": CloseTodayForm(formdata=None),
         "date_form": DateForm(formdata=None),
@@ -214,13 +237,9 @@ def add_date(code):
     """A date with hours of its own, or closed."""
     region = _region(code)
     form = DateForm()
-    valid = form.validate_on_submit()
-    periods = form.periods() if valid else []
-    if valid and form.day.data < _today():
-        form.day.errors.append(_("This date has passed."))
-    if not valid or any(field.errors for field in form):
+    if not form.validate_on_submit():
         return _page(region, 400, date_form=form)
-    regions.set_date(region.code, form.day.data, periods, form.reason.data or "")
+    regions.set_date(region.code, form.day.data, form.value, form.reason.data or "")
     return _done(region, _("The hours of %(day)s are saved.", day=_long_date(form.day.data)))
 
 
@@ -233,7 +252,7 @@ def remove_date(code, day):
         when = date.fromisoformat(day)
     except ValueError:
         abort(404)
-    if CloseTodayForm().validate_on_submit():  # its CSRF token is all it carries
+    if ConfirmForm().validate_on_submit():
         regions.clear_date(region.code, when)
     return _done(region, _("%(day)s follows the week again.", day=_long_date(when)))
 
@@ -259,11 +278,9 @@ def save_week(code):
     """The weekly schedule."""
     region = _region(code)
     form = WeekForm()
-    valid = form.validate_on_submit()
-    week = [(day, o, c) for day in range(7) for o, c in form.periods(f"d{day}_")] if valid else []
-    if not valid or any(field.errors for field in form):
+    if not form.validate_on_submit():
         return _page(region, 400, week_form=form)
-    regions.set_week(region.code, week)
+    regions.set_week(region.code, form.value)
     return _done(region, _("The weekly hours are saved."))
 
 
