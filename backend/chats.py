@@ -8,14 +8,13 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from backend import clock, db, regions
+from backend import clock, db, regions, retention
 from backend.hub import chat_topic, hub, once, region_topic, worker_topic
 from backend.models import (
     OPEN_STATUSES,
@@ -66,8 +65,7 @@ def purge_transcripts() -> int:
 
     What stays is anonymous: region, times, and the optional age, gender and role.
     """
-    hours = current_app.config["TRANSCRIPT_RETENTION_HOURS"]
-    cutoff = clock.now() - timedelta(hours=hours)
+    cutoff = clock.now() - timedelta(hours=retention.hours())
     with db.session() as s:
         expired = select(Chat.id).where(
             Chat.status.not_in(OPEN_STATUSES), Chat.ended_at < cutoff, Chat.nickname != ""

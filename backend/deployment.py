@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 from werkzeug.sansio.utils import host_is_trusted
 
-from backend import clock, db, workers
+from backend import clock, db, retention, workers
 from backend.extensions import limiter
 from backend.hub import InProcessHub, hub
 from backend.models import OPEN_STATUSES, Chat
@@ -181,7 +181,7 @@ def check_sweeper() -> str:
             "VTCHAT_SWEEP_IN_APP=0 needs a shared hub (redis://): what a separate sweeper"
             " changes would reach no open pop-up or console."
         )
-    deadline = clock.now() - timedelta(hours=config["TRANSCRIPT_RETENTION_HOURS"]) - PURGE_SLACK
+    deadline = clock.now() - timedelta(hours=retention.hours()) - PURGE_SLACK
     with db.session() as s:
         overdue = s.scalar(
             select(func.count(Chat.id)).where(

@@ -123,6 +123,16 @@ class DateHours(SQLModel, table=True):
     reason: str = Field(default="", max_length=80)
 
 
+class Retention(SQLModel, table=True):
+    """How long transcripts are kept after a chat ends, as an administrator set it: one row,
+    and without it the configured default (VTCHAT_TRANSCRIPT_RETENTION_HOURS)."""
+
+    id: int = Field(default=1, primary_key=True)
+    transcript_hours: int
+    changed_at: datetime = Field(default_factory=utcnow)
+    changed_by: int | None = Field(default=None, foreign_key="worker.id")
+
+
 class HolidayOpen(SQLModel, table=True):
     """A public holiday on which a region keeps its weekly hours (it closes on the others)."""
 

@@ -1,5 +1,5 @@
-"""Sites, regions and opening hours (weekly, dated, holidays kept open) change rarely: each
-process keeps what it read of them, and learns here when that is stale.
+"""Sites, regions, opening hours (weekly, dated, holidays kept open) and the retention change
+rarely: each process keeps what it read of them, and learns here when that is stale.
 
 A commit that adds, changes or deletes such a row counts a new generation in this process
 and tells the other processes over the hub (topic `settings`), which count one too. What
@@ -16,11 +16,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from backend.hub import hub
-from backend.models import DateHours, HolidayOpen, OpeningHours, Region, Site
+from backend.models import DateHours, HolidayOpen, OpeningHours, Region, Retention, Site
 
 MAX_AGE = 1.0  # seconds
 TOPIC = "settings"
-SETTINGS = (Site, Region, OpeningHours, DateHours, HolidayOpen)
+SETTINGS = (Site, Region, OpeningHours, DateHours, HolidayOpen, Retention)
 
 _generation = 0
 _lock = threading.Lock()

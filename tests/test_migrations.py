@@ -56,8 +56,8 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
 
 # ---- upgrading databases with rows in them ---------------------------------------------------
 
-HEAD = "0006"
-BEFORE_HEAD = "0005"
+HEAD = "0007"
+BEFORE_HEAD = "0006"
 WEDNESDAY = datetime(2026, 11, 18, 9, 0)  # naive UTC, as SQLite stores it
 # Rows as an older schema holds them; a column the schema at hand lacks is left out.
 ROWS = {
@@ -155,7 +155,7 @@ def test_an_empty_database_upgrades_to_head_and_down_one_step(make_app, start):
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
             tables = set(inspect(connection).get_table_names())
-        assert not {"datehours", "holidayopen"} & tables
+        assert "retention" not in tables
         db.upgrade()  # and up again
         with db.engine().connect() as connection:
             assert revision_of(connection) == HEAD
@@ -210,7 +210,10 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
         db.upgrade()
         with db.migrating() as connection:
             connection.execute(
-                text("INSERT INTO holidayopen (region_code, holiday) VALUES ('DEMO', 'Koningsdag')")
+                text(
+                    "INSERT INTO retention (id, transcript_hours, changed_at)"
+                    " VALUES (1, 24, '2026-11-18 09:00:00')"
+                )
             )
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
@@ -219,5 +222,5 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                 for table in ("worker", "chat", "message")
             ]
-    assert not {"datehours", "holidayopen"} & tables
+    assert "retention" not in tables
     assert counts == [2, 3, 3]

@@ -30,6 +30,7 @@ from backend import (
 )
 from backend.forms import ConfirmForm, StartForm
 from backend.models import ChatStatus, EndReason, Sender, Site
+from backend.retention import hours as retention_hours
 from backend.sites import site_or_404
 from backend.visitor import bp
 from backend.visitor.render import (
@@ -157,7 +158,7 @@ def _may_start(form: StartForm, region) -> bool:
 
 
 def retention() -> dict:
-    return {"retention": retention_period(current_app.config["TRANSCRIPT_RETENTION_HOURS"])}
+    return {"retention": retention_period(retention_hours())}
 
 
 def noscript_refresh(site: Site, chat) -> dict:
