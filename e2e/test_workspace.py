@@ -127,6 +127,9 @@ def test_the_message_box_stays_in_reach_in_a_long_conversation(server, app, visi
             chats.add_message(chat_id, Sender.VISITOR, f"Regel {n} van een lang verhaal.")
     worker.reload()
     expect(flows.worker_messages(worker)).to_have_count(60)
+    # The box takes the focus as the page loads (autofocus): typed into before that, the
+    # focus could come back to it after Send, and the answer leaves a box in use alone.
+    expect(worker.get_by_label("Je bericht")).to_be_focused()
     expect(worker.get_by_label("Je bericht")).to_be_in_viewport()
     expect(worker.get_by_role("button", name="Verstuur")).to_be_in_viewport()
     flows.worker_send(worker, "Dank je. Ik lees het allemaal.")

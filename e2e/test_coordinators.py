@@ -1,0 +1,96 @@
+"""Coordinators and administrators in the console, in real Chromium: a coordinator closes today
+and a visitor's pop-up says closed at once; an administrator sets the retention. Each page
+passes axe-core."""
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e import flows
+from e2e.test_accessibility import violations
+
+JORIS = "demo2"  # of the demo region: a coordinator or administrator for these tests
+
+
+@pytest.fixture
+def joris_as(app, worker: Page):
+    """Give Joris a role for the test; afterwards he is a worker again, today follows the week
+    and the retention is the default, whatever the test left behind."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import delete, update
+
+    from backend import db, regions, settings_changes
+    from backend.models import Retention, Worker, WorkerRole
+
+    def role(value):
+        with app.app_context(), db.session() as s:
+            s.execute(update(Worker).where(Worker.username == JORIS).values(role=value))
+            s.commit()
+
+    def give(value):
+        role(value)
+        return worker
+
+    yield give
+    role(WorkerRole.WORKER)
+    today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    with app.app_context(), db.session() as s:
+        left = bool(regions.other_days("DEMO", today, today))
+        if left:
+            regions.clear_date("DEMO", today)
+        left |= s.execute(delete(Retention)).rowcount > 0
+        s.commit()
+    if left:
+        time.sleep(settings_changes.MAX_AGE)  # what the server keeps of them, too
+
+
+def test_a_coordinator_closes_today_and_the_popup_says_closed_at_once(server, visitor, joris_as):
+    coordinator = joris_as("coordinator")
+    flows.log_in(coordinator, server, JORIS)
+    coordinator.get_by_role("link", name="Openingstijden").click()
+    coordinator.get_by_role("link", name="Demo-regio (altijd open)").click()
+    expect(
+        coordinator.get_by_role("heading", name="Openingstijden van Demo-regio (altijd open)")
+    ).to_be_visible()
+
+    today = coordinator.locator("section", has=coordinator.get_by_role("heading", name="Vandaag"))
+    today.get_by_label("Reden, die de pop-up laat zien").fill("Teamdag")
+    today.get_by_role("button", name="Vandaag sluiten").click()
+    expect(coordinator.get_by_role("status")).to_have_text(
+        "De chat van Demo-regio (altijd open) is vandaag gesloten."
+    )
+    expect(coordinator.locator("#hours-state")).to_contain_text("De chat is nu gesloten.")
+    assert violations(coordinator, []) == ""  # every part, with today's date listed
+
+    popup = flows.open_host_page(visitor, server)
+    expect(popup.locator("#vt-open-state")).to_have_text("De chat is nu gesloten.")
+    expect(popup.get_by_text("Vandaag gelden andere tijden: Teamdag.")).to_be_visible()
+    expect(popup.get_by_role("link", name="Start de chat")).to_have_count(0)
+
+    coordinator.get_by_role("button", name="Terug naar de gewone week").click()
+    expect(coordinator.locator("#hours-state")).to_contain_text("De chat is nu open.")
+    popup = flows.open_host_page(visitor, server)
+    expect(popup.locator("#vt-open-state")).to_have_text("De chat is nu open.")
+
+
+def test_an_administrator_sets_the_retention_and_the_form_tells_visitors(server, visitor, joris_as):
+    admin = joris_as("admin")
+    flows.log_in(admin, server, JORIS)
+    admin.get_by_role("link", name="Bewaartermijn").click()
+    expect(admin.locator("#retention-now")).to_contain_text("3 dagen na het einde van een chat")
+    admin.get_by_label("Uren na het einde van een chat").fill("48")
+    admin.get_by_role("button", name="Bewaartermijn bewaren").click()
+    expect(admin.get_by_role("status")).to_have_text(
+        "Gesprekken worden nu 2 dagen na een chat verwijderd."
+    )
+    expect(admin.locator("#retention-now")).to_contain_text("Ingesteld op")
+    assert violations(admin, []) == ""
+
+    popup = flows.open_host_page(visitor, server)
+    flows.open_form(popup)
+    expect(popup.locator("#vt-data")).to_contain_text(
+        "Je berichten worden 2 dagen na de chat gewist."
+    )
