@@ -83,6 +83,10 @@ def _seed(database_url: str) -> None:
     app.extensions["db_engine"].dispose()  # SQLite: the last connection folds the WAL in
 
 
+SECOND_PASS = "VTCHAT_SECOND_PASS"  # set by tests/passes.py for its PostgreSQL pass
+LEFT_OUT = pytest.StashKey[int]()
+
+
 def _postgres_wanted() -> bool:
     return bool(os.environ.get(services.DATABASE_URL_VARIABLE)) or (
         os.environ.get("VTCHAT_TEST_POSTGRES") == "1"
@@ -95,8 +99,14 @@ def pytest_report_header(config):
     return "database: SQLite (a copy of a seeded file per test)"
 
 
+# Fixtures through which a test reaches the database of its pass (or the e2e server's).
+DATABASE_FIXTURES = {"databases", "postgres_server", "seeded_database", "server_settings", "server"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, tests of the SQLite file itself are skipped with their reason."""
+    """On PostgreSQL, tests of the SQLite file itself are skipped with their reason, and
+    tests that reach no database of the pass are left out: `make test`'s first pass ran them,
+    and they would run exactly the same again (tests/passes.py)."""
     if not _postgres_wanted():
         return
     here = Path(__file__).parent
@@ -105,6 +115,20 @@ def pytest_collection_modifyitems(config, items):
         if marker and here in Path(str(item.fspath)).parents:
             why = marker.args[0] if marker.args else "tests SQLite itself"
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+    if os.environ.get(SECOND_PASS) == "1":
+        same = [item for item in items if not DATABASE_FIXTURES & set(item.fixturenames)]
+        if same:
+            config.hook.pytest_deselected(items=same)
+            items[:] = [item for item in items if item not in same]
+            config.stash[LEFT_OUT] = len(same)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.stash.get(LEFT_OUT, 0):
+        terminalreporter.write_line(
+            f"{config.stash[LEFT_OUT]} tests that reach no database were left out of this"
+            " pass: the SQLite pass ran them, and they would run the same here."
+        )
 
 
 @pytest.fixture(scope="session")
