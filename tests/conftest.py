@@ -84,7 +84,6 @@ def _seed(database_url: str) -> None:
 
 
 SECOND_PASS = "VTCHAT_SECOND_PASS"  # set by tests/passes.py for its PostgreSQL pass
-LEFT_OUT = pytest.StashKey[int]()
 
 
 def _postgres_wanted() -> bool:
@@ -120,15 +119,6 @@ def pytest_collection_modifyitems(config, items):
         if same:
             config.hook.pytest_deselected(items=same)
             items[:] = [item for item in items if item not in same]
-            config.stash[LEFT_OUT] = len(same)
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    if config.stash.get(LEFT_OUT, 0):
-        terminalreporter.write_line(
-            f"{config.stash[LEFT_OUT]} tests that reach no database were left out of this"
-            " pass: the SQLite pass ran them, and they would run the same here."
-        )
 
 
 @pytest.fixture(scope="session")

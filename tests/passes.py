@@ -13,6 +13,7 @@ A pass fails on any pytest exit code but 0, "no tests collected" (5) included.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,6 +37,22 @@ def run(title: str, arguments: list[str], env: dict[str, str]) -> tuple[str, int
     started = time.monotonic()
     code = subprocess.run([*PYTEST, *arguments], env={**os.environ, **env}).returncode
     return title, code, time.monotonic() - started
+
+
+def left_out(arguments: list[str], env: dict[str, str]) -> str:
+    """How many tests the PostgreSQL pass leaves out (pytest-xdist does not report it)."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *arguments],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = re.search(r"(\d+) deselected", listed)
+    count = found.group(1) if found else "no"
+    return (
+        f"\n{count} tests that reach no database are left out of pass 2: pass 1 ran them,"
+        " and they would run the same (tests/conftest.py, DATABASE_FIXTURES)."
+    )
 
 
 def minutes(seconds: float) -> str:
@@ -66,6 +83,7 @@ def main(arguments: list[str]) -> int:
                 title, extra = "pass 2: PostgreSQL; e2e on Redis, two gunicorns, nginx", []
             # Tests that reach no database run the same again: left out (tests/conftest.py).
             env = {**variables, STACK: "postgres-nginx", "VTCHAT_SECOND_PASS": "1"}
+            print(left_out([*extra, *arguments], env), flush=True)
             results.append(run(title, [*extra, *arguments], env))
 
     print("\n==== durations ====")
