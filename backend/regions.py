@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import delete
 from sqlmodel import select
 
-from backend import clock, db, hours
+from backend import clock, db, hours, settings_changes
 from backend.models import DateHours, HolidayOpen, OpeningHours, Postcode, Region
 
 MAX_REASON_LENGTH = 80
@@ -46,13 +46,24 @@ def status(region: Region) -> hours.Status:
     now = clock.now()
     tz_name = current_app.config["TIMEZONE"]
     today = now.astimezone(ZoneInfo(tz_name)).date()
+    week_rows, dates, open_on = _hours_of(region.code, today)
     return hours.status(
-        week(region.code),
+        week_rows,
         now,
         tz_name,
         observes_holidays=region.observes_holidays,
-        dates=other_days(region.code, today, today + LOOK_AHEAD),
-        open_on=open_holidays(region.code),
+        dates=dates,
+        open_on=open_on,
+    )
+
+
+def _hours_of(code: str, today: date):
+    """The week, the dates ahead and the holidays kept open: three queries, asked for on every
+    start, accept and sweep, so kept per process until an hours row changes (settings_changes)."""
+    kept = current_app.extensions.setdefault("region_hours", settings_changes.Kept())
+    return kept.get(
+        (code, today),
+        lambda: (week(code), other_days(code, today, today + LOOK_AHEAD), open_holidays(code)),
     )
 
 

@@ -20,7 +20,7 @@ import time
 
 from tests import services
 
-PYTEST = [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadgroup"]
+PYTEST = [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadgroup", "--durations=12"]
 STACK = "VTCHAT_E2E_STACK"
 
 

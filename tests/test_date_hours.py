@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from backend import regions
-from tests.helpers import text_of
+from tests.helpers import counted_queries, text_of
 
 REGION = "VT20"  # Utrecht: keeps the holidays
 SITE_PAGE = "/w/vt-utrecht"
@@ -66,6 +66,26 @@ def test_a_holiday_kept_open_follows_the_week_and_can_be_closed_again(app, clock
     with app.app_context():
         regions.keep_holiday_open(REGION, "Koningsdag", keep_open=False)
     assert "De chat is nu gesloten." in popup(app)
+
+
+def test_the_hours_are_read_once_and_a_change_counts_at_once(app, clock, utrecht_site):
+    """Every start, accept and sweep asks whether a region is open: its hours are read once,
+    kept until one of them changes, and read again on the next day."""
+    clock.at = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 in Amsterdam
+    with app.app_context():
+        utrecht = regions.get(REGION)
+        assert regions.status(utrecht).is_open
+        with counted_queries(app) as statements:
+            assert regions.status(utrecht).is_open
+        assert statements == []
+
+        regions.set_date(REGION, WEDNESDAY, [], "Teamdag")
+        assert not regions.status(utrecht).is_open
+
+        clock.at = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)  # Thursday: the week again
+        with counted_queries(app) as statements:
+            assert regions.status(utrecht).is_open
+        assert statements != []
 
 
 def test_a_new_date_replaces_what_the_date_had(app):

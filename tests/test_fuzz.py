@@ -13,6 +13,7 @@ second here, and the fuzz is about what reaches it.
 
 import io
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -28,11 +29,12 @@ from werkzeug.serving import make_server
 
 from backend import chats, passwords, sockets
 from backend.models import EndReason
+from tests.conftest import SECOND_PASS
 from tests.helpers import DEMO_SITE, cookie_header, log_in, session_of, start_chat, taken_chat
 from tests.test_sockets import RECEIVE_TIMEOUT, socket_path, wait_for
 
 # Examples per test; the sum is the number of cases (see the last test).
-BUDGET = {
+FULL_BUDGET = {
     "start": 1800,
     "send": 1500,
     "visitor": 1400,
@@ -43,6 +45,11 @@ BUDGET = {
     "console socket frames": 1000,
     "console socket opening": 500,
 }
+# `make test`'s PostgreSQL pass (tests/passes.py) runs a quarter of each: the full budget ran
+# on SQLite in pass 1 through the same code, and a quarter still sends PostgreSQL's own
+# trouble-makers (NUL characters, huge numbers, odd Unicode) to every form and socket.
+SHARE = 0.25 if os.environ.get(SECOND_PASS) == "1" else 1
+BUDGET = {name: max(1, int(examples * SHARE)) for name, examples in FULL_BUDGET.items()}
 
 RAISED = "1000000 per minute"
 FUZZ_CONFIG = {
@@ -619,4 +626,4 @@ def test_the_consoles_socket_opens_or_refuses_whatever_it_is_asked(
 
 
 def test_the_fuzz_runs_ten_thousand_cases_or_more():
-    assert sum(BUDGET.values()) >= 10_000
+    assert sum(FULL_BUDGET.values()) >= 10_000
