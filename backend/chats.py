@@ -333,17 +333,23 @@ def seen(chat_id: int) -> None:
 
 
 def add_message(
-    chat_id: int, sender: Sender, body: str, send_key: str | None = None
+    chat_id: int,
+    sender: Sender,
+    body: str,
+    send_key: str | None = None,
+    author: str | None = None,
 ) -> Message | None:
     """Store a message with the chat's next sequence number; None if the chat is not active.
 
     `send_key` comes with the message box: a send tried again because its answer was lost
     (the server restarted, the line broke) finds the message already stored and stores
-    nothing new.
+    nothing new. `author` names a coordinator who joined the chat (backend/oversight.py).
     """
     now = clock.now()
     next_seq, insert_message = _storing(sender)
     row = dict(chat_id=chat_id, sender=sender, body=body, created_at=now, send_key=send_key)
+    if author is not None:
+        row["author"] = author
     # On a connection of its own, not through the ORM: the busiest write of all.
     try:
         with db.engine().begin() as connection:

@@ -75,29 +75,34 @@ def validate(boxes: list[Box]) -> bool:
     return all([box.form.validate() for box in boxes])
 
 
-def store(boxes: list[Box], chat_id: int, sender: Sender, limit: str) -> int:
+def store(
+    boxes: list[Box], chat_id: int, sender: Sender, limit: str, author: str | None = None
+) -> int:
     """Store each box's text in order, as long as the chat takes it; the answer's status.
 
     `limit` names the rate limit per chat (rate_limits). A box already stored (its answer
-    was lost) is found by its key and stored once.
+    was lost) is found by its key and stored once. `author`: a coordinator who joined.
     """
     for box in boxes:
         if not rate_limits.allow(limit, str(chat_id)):
             box.errors.append(rate_limits.too_many_messages())
             return rate_limits.TOO_MANY_REQUESTS
         data = box.form
-        if chats.add_message(chat_id, sender, data.body.data, data.send_key.data) is None:
+        stored = chats.add_message(chat_id, sender, data.body.data, data.send_key.data, author)
+        if stored is None:
             box.errors.append(_("This conversation is no longer open."))
             return 200
         box.sent = True
     return 200
 
 
-def receive(chat_id: int, sender: Sender, limit: str) -> tuple[list[Box], int]:
+def receive(
+    chat_id: int, sender: Sender, limit: str, author: str | None = None
+) -> tuple[list[Box], int]:
     """A send view's work: the posted boxes, checked and stored as far as they go, and the
     answer's status."""
     boxes = to_send(posted())
-    status = store(boxes, chat_id, sender, limit) if validate(boxes) else 200
+    status = store(boxes, chat_id, sender, limit, author) if validate(boxes) else 200
     return boxes, status
 
 

@@ -20,6 +20,7 @@ OPEN_STATUSES = (ChatStatus.WAITING, ChatStatus.ACTIVE)
 class Sender(StrEnum):
     VISITOR = "visitor"
     WORKER = "worker"
+    NOTICE = "notice"  # a line for both sides, no words of anyone's: "Joris has joined"
 
 
 class EndReason(StrEnum):
@@ -229,6 +230,9 @@ class Message(SQLModel, table=True):
     sender: str  # a Sender
     body: str
     send_key: str | None = None  # random per message box drawn; None before keys existed
+    # A coordinator who joined the chat: their name, as both sides see it. None for the
+    # chat's own worker (whose name the chat has) and the visitor.
+    author: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -296,3 +300,28 @@ class Block(SQLModel, table=True):
     until: datetime
     worker_id: int | None = Field(default=None, foreign_key="worker.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditAction(StrEnum):
+    READ_ALONG = "read_along"  # a coordinator opened a colleague's chat to read along
+    JOIN = "join"  # and wrote in it as a second name
+
+
+class ChatJoin(SQLModel, table=True):
+    """A coordinator who joined a colleague's active chat: they may write in it too."""
+
+    chat_id: int = Field(foreign_key="chat.id", primary_key=True)
+    worker_id: int = Field(foreign_key="worker.id", primary_key=True)
+    joined_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who read along with or joined whose chat, and when: for administrators to read.
+    Kept after the purge: it holds no words of the conversation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    worker_id: int = Field(foreign_key="worker.id")
+    action: str  # an AuditAction
+    chat_id: int = Field(foreign_key="chat.id")
+    region_code: str = Field(foreign_key="region.code")

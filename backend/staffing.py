@@ -21,6 +21,15 @@ from backend.models import (
     WorkerRole,
 )
 
+# A visitor who gave an age below this is under 18: their chat is seen only by its worker and
+# the coordinators (issue 9); the age is all the chat knows of it while it runs.
+MINOR_BELOW = 18
+
+
+def is_minor(chat: Chat) -> bool:
+    """The visitor gave an age under 18 in the form."""
+    return chat.age is not None and chat.age < MINOR_BELOW
+
 
 def regions_of(worker: Worker) -> list[str]:
     """The codes of the regions whose chats this worker may see, sorted."""
@@ -61,12 +70,16 @@ def may_see(worker: Worker, chat: Chat) -> bool:
     """Whether a chat is the worker's to see at all: never one outside their regions.
 
     Inside them a worker sees the queue, their own chats and chats offered to them;
-    coordinators and administrators every chat.
+    coordinators every chat, and administrators every chat but a visitor's under 18 that
+    someone else has taken (backend/oversight.py).
     """
     if chat.region_code not in regions_of(worker):
         return False
-    if worker.role != WorkerRole.WORKER:
+    if worker.role == WorkerRole.COORDINATOR:
         return True
+    if worker.role == WorkerRole.ADMIN:
+        taken = chat.status != ChatStatus.WAITING and chat.worker_id != worker.id
+        return not (is_minor(chat) and taken)
     return chat.status == ChatStatus.WAITING or worker.id in (chat.worker_id, chat.offered_to_id)
 
 
@@ -82,7 +95,7 @@ def set_availability(worker_id: int, availability: Availability) -> Worker | Non
     return worker
 
 
-def _members(region_code: str):
+def members(region_code: str):
     """A SQL condition: the worker works for this region, as regions_of says (so an
     administrator, who may take any region's chats, works for every one)."""
     extra = select(WorkerRegion.worker_id).where(WorkerRegion.region_code == region_code)
@@ -97,7 +110,7 @@ def available_count(region_code: str) -> int:
     """Workers of the region who are available and have the console open."""
     with db.session() as s:
         query = select(Worker.id).where(
-            _members(region_code),
+            members(region_code),
             Worker.availability == Availability.AVAILABLE,
             Worker.disabled == False,  # noqa: E712  (SQL, not Python)
             presence.is_live(PresenceKind.WORKER, Worker.id),

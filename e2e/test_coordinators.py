@@ -94,3 +94,56 @@ def test_an_administrator_sets_the_retention_and_the_form_tells_visitors(server,
     expect(popup.locator("#vt-data")).to_contain_text(
         "Je berichten worden 2 dagen na de chat gewist."
     )
+
+
+def test_the_overview_updates_live_and_a_coordinator_reads_along_and_joins(
+    server, visitor, new_context, joris_as
+):
+    coordinator = joris_as("coordinator")
+    flows.log_in(coordinator, server, JORIS)
+    with flows.live_channel(coordinator):
+        coordinator.get_by_role("link", name="Overzicht").click()
+    demo = coordinator.locator("#shift-DEMO")
+    expect(demo).to_contain_text("Er wacht niemand.")
+    assert violations(coordinator, []) == ""
+
+    popup = flows.open_host_page(visitor, server)
+    flows.start_chat(popup, "Mila")
+    expect(demo).to_contain_text("1 bezoeker wacht, sinds")  # live, without a reload
+
+    sanne = new_context().new_page()
+    flows.log_in(sanne, server)
+    flows.accept(sanne, "Mila")
+    flows.visitor_send(popup, "Mag ik iets vragen?")
+    expect(demo).to_contain_text("Mila met Sanne")
+
+    with flows.live_channel(coordinator):
+        demo.get_by_role("link", name="Mila met Sanne").click()
+    expect(coordinator.get_by_role("heading", name="Meelezen met Mila")).to_be_visible()
+    expect(coordinator.locator("#chat-messages")).to_contain_text("Mag ik iets vragen?")
+    flows.visitor_send(popup, "Ik durf het thuis niet te zeggen.")
+    expect(coordinator.locator("#chat-messages")).to_contain_text("Ik durf het thuis niet")
+    assert violations(coordinator, []) == ""
+
+    coordinator.get_by_role("button", name="Doe mee aan de chat").click()
+    expect(coordinator.get_by_role("status")).to_have_text(
+        "Je doet mee aan de chat: de bezoeker ziet je naam."
+    )
+    expect(flows.visitor_messages(popup).last).to_have_text(
+        "Joris van Veilig Thuis doet nu ook mee aan het gesprek."
+    )
+    coordinator.get_by_label("Je bericht").fill("Ik ben Joris, ik lees met Sanne mee.")
+    coordinator.get_by_role("button", name="Verstuur").click()
+    said = flows.visitor_messages(popup).filter(has_text="Ik ben Joris")
+    expect(said.locator(".vt-msg-from")).to_have_text("Joris")
+    expect(flows.worker_messages(sanne).filter(has_text="Ik ben Joris")).to_contain_text("Joris")
+    expect(coordinator.get_by_label("Je bericht")).to_have_value("")
+    assert violations(coordinator, []) == ""
+
+
+def test_an_administrator_reads_the_audit_log(server, joris_as):
+    admin = joris_as("admin")
+    flows.log_in(admin, server, JORIS)
+    admin.get_by_role("link", name="Auditlog").click()
+    expect(admin.get_by_role("heading", name="Auditlog")).to_be_visible()
+    assert violations(admin, []) == ""

@@ -85,6 +85,18 @@ def log_in(client, username="demo", password="demo"):
     return client.post("/console/login", data={"username": username, "password": password})
 
 
+def logged_in_as(app, role: str, username: str = "demo"):
+    """A console client of this demo worker, given `role` (a WorkerRole) first."""
+    from sqlalchemy import update
+
+    with app.app_context(), db.session() as s:
+        s.execute(update(Worker).where(Worker.username == username).values(role=role))
+        s.commit()
+    client = app.test_client()
+    assert log_in(client, username).status_code == 303
+    return client
+
+
 def taken_chat(app, client, nickname="Mila", worker_id=1) -> int:
     """Start a chat as this visitor and have the worker (Sanne by default) take it; its id."""
     start_chat(client, nickname=nickname)

@@ -56,8 +56,8 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
 
 # ---- upgrading databases with rows in them ---------------------------------------------------
 
-HEAD = "0007"
-BEFORE_HEAD = "0006"
+HEAD = "0008"
+BEFORE_HEAD = "0007"
 WEDNESDAY = datetime(2026, 11, 18, 9, 0)  # naive UTC, as SQLite stores it
 # Rows as an older schema holds them; a column the schema at hand lacks is left out.
 ROWS = {
@@ -155,7 +155,9 @@ def test_an_empty_database_upgrades_to_head_and_down_one_step(make_app, start):
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
             tables = set(inspect(connection).get_table_names())
-        assert "retention" not in tables
+            message_columns = {c["name"] for c in inspect(connection).get_columns("message")}
+        assert not {"auditentry", "chatjoin"} & tables
+        assert "author" not in message_columns
         db.upgrade()  # and up again
         with db.engine().connect() as connection:
             assert revision_of(connection) == HEAD
@@ -179,7 +181,7 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
                 "SELECT nickname, status, worker_id, last_seq, worker_read_seq, offered_to_id,"
                 " handover_note, followup_code, earlier_code FROM chat ORDER BY id",
             )
-            messages = rows(connection, "SELECT chat_id, seq, sender, body FROM message")
+            messages = rows(connection, "SELECT chat_id, seq, sender, body, author FROM message")
     assert workers == [
         ("sanne", "worker", "available", 2, 1, 0, 0),
         ("joris", "worker", "available", 2, 1, 0, 0),
@@ -190,9 +192,9 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
         ("Anna", "ended", 2, 1, 0, None, None, None, None),
     ]
     assert messages == [
-        (2, 1, "visitor", "Hallo"),
-        (2, 2, "worker", "Dag Bo"),
-        (3, 1, "visitor", "Tot ziens"),
+        (2, 1, "visitor", "Hallo", None),
+        (2, 2, "worker", "Dag Bo", None),
+        (3, 1, "visitor", "Tot ziens", None),
     ]
     with app.app_context():
         # The app reads the upgraded rows: what Bo wrote counts as unread.
@@ -211,10 +213,11 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
         with db.migrating() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO retention (id, transcript_hours, changed_at)"
-                    " VALUES (1, 24, '2026-11-18 09:00:00')"
+                    "INSERT INTO auditentry (at, worker_id, action, chat_id, region_code)"
+                    " VALUES ('2026-11-18 09:00:00', 1, 'join', 2, 'DEMO')"
                 )
             )
+            connection.execute(text("UPDATE message SET author = 'Joris' WHERE seq = 2"))
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
             tables = set(inspect(connection).get_table_names())
@@ -222,5 +225,5 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                 for table in ("worker", "chat", "message")
             ]
-    assert "retention" not in tables
+    assert "auditentry" not in tables
     assert counts == [2, 3, 3]

@@ -4,25 +4,15 @@ deployment check all follow, and the page says when the next transcripts go."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 
-from backend import chats, db, retention
-from backend.models import Sender, Worker, WorkerRole
-from tests.helpers import DEMO_SITE, log_in, start_chat, taken_chat, text_of
-
-
-def logged_in_as(app, role: str, username: str = "demo2"):
-    with app.app_context(), db.session() as s:
-        s.execute(update(Worker).where(Worker.username == username).values(role=role))
-        s.commit()
-    client = app.test_client()
-    assert log_in(client, username).status_code == 303
-    return client
+from backend import chats, retention
+from backend.models import Sender, WorkerRole
+from tests.helpers import DEMO_SITE, logged_in_as, start_chat, taken_chat, text_of
 
 
 @pytest.fixture
 def admin(app):
-    return logged_in_as(app, WorkerRole.ADMIN)
+    return logged_in_as(app, WorkerRole.ADMIN, "demo2")
 
 
 def test_the_default_is_72_hours_and_the_page_says_so(app, admin):
@@ -47,7 +37,7 @@ def test_a_shorter_retention_is_used_by_the_sweeper_from_its_next_round(app, adm
     with app.app_context():
         assert chats.purge_transcripts() == 1
         assert chats.messages(chat_id) == []
-    again = logged_in_as(app, WorkerRole.ADMIN)  # a day later: a new login
+    again = logged_in_as(app, WorkerRole.ADMIN, "demo2")  # a day later: a new login
     assert "Geen beëindigde chat heeft zijn gesprek nog." in text_of(
         again.get("/console/retention").text
     )

@@ -142,8 +142,11 @@ def test_the_same_addresses_do_answer_for_a_chat_the_worker_may_use(
     """The control: each address exists and takes a chat of the worker's (so 404 is scoping).
 
     An offer is made to the worker first; every other address gets the worker's own chat.
+    The overview's are for coordinators (tests/test_overview.py): the worker becomes one.
     """
     chat_id = scene["own"]
+    if rule.startswith("/console/overview/"):
+        set_role(app, "demo", WorkerRole.COORDINATOR)
     if rule.startswith("/console/offers/"):
         chat_id = scene["a colleague"][0]
         with app.app_context(), db.session() as s:

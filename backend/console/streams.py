@@ -253,6 +253,12 @@ class WorkspaceStream:
         )
 
 
+def keep_checked(stream) -> None:
+    """A stream of another console page (the overview) whose session the sweeper rechecks too:
+    anything with the `worker` it serves."""
+    _open_streams.add(stream)
+
+
 def recheck_sessions() -> int:
     """Tell this process's console sockets their worker's session state; how many workers.
 

@@ -7,7 +7,7 @@ stream never reads or writes `flask.g`.
 from flask import abort
 from sqlmodel import select
 
-from backend import chats, clock, db, presence, regions, registrations, staffing
+from backend import chats, clock, db, oversight, presence, regions, registrations, staffing
 from backend.console.forms import RegistrationForm
 from backend.forms import AvailabilityForm, ConfirmForm, MessageForm
 from backend.models import Chat, ChatStatus, PresenceKind, Worker, WorkerRole
@@ -122,7 +122,8 @@ def regional_context(worker: Worker, active_in=None) -> dict:
     if worker.role not in (WorkerRole.COORDINATOR, WorkerRole.ADMIN):
         return {"regional": None}
     codes = staffing.regions_of(worker)  # an administrator's are all regions
-    return {"regional": (active_in or active_with_workers)(codes)}
+    regional = (active_in or active_with_workers)(codes)
+    return {"regional": [row for row in regional if oversight.shown_to(worker, row[0])]}
 
 
 def active_with_workers(codes: list[str]) -> list[tuple[Chat, str, str]]:
