@@ -8,6 +8,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, g, render_template, request
@@ -97,6 +98,11 @@ def _minutes(seconds: float | None) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def _week(monday) -> str:
+    day = format_date(monday, "d MMM y")
+    return _("Week %(number)s, from %(day)s", number=monday.isocalendar().week, day=day)
+
+
 def _count_table(key, title, headers: list[str], counts: dict, labels: dict) -> Table:
     rows = [[labels[value], counts[value]] for value in labels]
     return Table(key, title, headers, rows, [row[1] for row in rows])
@@ -104,24 +110,11 @@ def _count_table(key, title, headers: list[str], counts: dict, labels: dict) -> 
 
 def tables(f: statistics.Figures) -> list[Table]:
     """Every figure as a table, in the order the page shows them."""
-    weekly = [
-        [
-            _(
-                "Week %(number)s, from %(day)s",
-                number=m.isocalendar().week,
-                day=format_date(m, "d MMM y"),
-            ),
-            n,
-        ]
-        for m, n in f.weeks
-    ]
+    weekly = [[_week(monday), n] for monday, n in f.weeks]
     edges = statistics.DURATION_EDGES
     spans = (
         [_("under %(minutes)s min", minutes=edges[0])]
-        + [
-            _("%(low)s to %(high)s min", low=lo, high=hi)
-            for lo, hi in zip(edges, edges[1:], strict=False)
-        ]
+        + [_("%(low)s to %(high)s min", low=lo, high=hi) for lo, hi in pairwise(edges)]
         + [_("%(minutes)s min or more", minutes=edges[-1])]
     )
     serious = sum(f.under_18.values())
