@@ -164,13 +164,25 @@ def init_db_command():
 
 
 @click.command("seed-demo")
+@click.option(
+    "--history",
+    "weeks",
+    type=click.IntRange(0, 104),
+    default=0,
+    help="Also add this many weeks of past chats in the demo regions, for the statistics.",
+)
 @with_appcontext
-def seed_demo_command():
+def seed_demo_command(weeks):
     """Add the demo region, demo sites and demo workers, and print how to use them."""
+    from backend import demo_history  # it reads the demo regions from here
+
     db.upgrade()
     seed_regions()
     logins = seed_demo(current_app.config["DEMO_ORIGIN"])
     retired = retire_old_demo_workers()
+    if weeks:
+        added = demo_history.add(weeks)
+        click.echo(f"Past demo chats added for the statistics: {added}.")
     base, demo = current_app.config["CHAT_BASE_URL"], current_app.config["DEMO_ORIGIN"]
     click.echo("Demo host pages (a regional site with the chat pop-up):")
     for key, name, _ in DEMO_SITES:

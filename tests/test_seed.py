@@ -2,6 +2,7 @@
 
 import csv
 from collections import defaultdict
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from sqlmodel import func, select
@@ -129,3 +130,111 @@ def test_init_db_command_on_a_seeded_database_changes_nothing(app, runner):
     assert "Database ready." in result.output
     with app.app_context():
         assert count(Region) == before
+
+
+def history(app, weeks: int = 13) -> list:
+    """Add the demo's past chats (as `make run` does); every chat and registration there is."""
+    from backend import demo_history
+    from backend.models import Chat, Registration
+
+    with app.app_context():
+        demo_history.add(weeks)
+        with db.session() as s:
+            return list(s.exec(select(Chat, Registration).outerjoin(Registration)))
+
+
+def test_the_tests_seed_has_no_past_chats(app):
+    from backend.models import Chat
+
+    with app.app_context():
+        assert count(Chat) == 0
+
+
+def test_the_demo_history_is_months_of_ended_chats_without_a_transcript(app):
+    from backend.models import ChatStatus, Message
+
+    rows = history(app)
+    assert 500 < len(rows) < 1000  # about 55 a week for 13 weeks
+    assert {chat.region_code for chat, _ in rows} == {DEMO_REGION, SECOND_DEMO_REGION}
+    assert {chat.status for chat, _ in rows} == {ChatStatus.ENDED, ChatStatus.ABANDONED}
+    assert all(chat.nickname == "" for chat, _ in rows)
+    with app.app_context():
+        assert count(Message) == 0
+    # Every chat a worker took has its registration: nothing waits to be registered.
+    assert all(reg is not None for chat, reg in rows if chat.status == ChatStatus.ENDED)
+    # From 13 weeks before the tests' Wednesday to the day before it.
+    starts = sorted(chat.created_at for chat, _ in rows)
+    assert starts[0].date() >= datetime(2026, 8, 18).date()
+    assert starts[-1] < datetime(2026, 11, 18, tzinfo=UTC)
+
+
+def test_the_demo_history_looks_like_the_real_service(app):
+    from zoneinfo import ZoneInfo
+
+    from backend.models import ContactKind, Under18
+
+    rows = history(app)
+    local = [chat.created_at.astimezone(ZoneInfo("Europe/Amsterdam")) for chat, _ in rows]
+    weekdays = sum(moment.weekday() < 5 for moment in local) / 5
+    weekends = sum(moment.weekday() >= 5 for moment in local) / 2
+    assert weekdays > 1.8 * weekends
+    by_hour = [sum(moment.hour == hour for moment in local) for hour in range(24)]
+    assert by_hour[12] > 5 * max(by_hour[2:6])  # lunchtime against the night
+    serious = [reg for _, reg in rows if reg and reg.kind == ContactKind.SERIOUS]
+    under_18 = sum(reg.under_18 == Under18.YES for reg in serious) / len(serious)
+    assert 0.06 < under_18 < 0.14  # about one in ten
+    minutes = sorted(
+        (chat.ended_at - chat.accepted_at).total_seconds() / 60
+        for chat, _ in rows
+        if chat.accepted_at
+    )
+    assert 12 < minutes[len(minutes) // 2] < 20  # mostly 15 to 20 minutes
+    assert len({reg.topic for reg in serious}) == 5 and len({reg.asked_by for reg in serious}) == 5
+
+
+def test_seed_demo_adds_the_history_only_when_asked_and_only_once(app, runner):
+    from backend.models import Chat
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert count(Chat) == 0
+    result = runner.invoke(args=["seed-demo", "--history", "2"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        added = count(Chat)
+    assert added > 50 and f"Past demo chats added for the statistics: {added}." in result.output
+    again = runner.invoke(args=["seed-demo", "--history", "2"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        assert count(Chat) == added
+
+
+def test_the_demo_history_is_the_same_every_time(make_app):
+    from backend.models import Registration
+
+    def pattern():
+        fresh = make_app()
+        with fresh.app_context():
+            from backend import demo_history
+
+            demo_history.add(2)
+            with db.session() as s:
+                return [
+                    (r.region_code, r.kind, r.topic, r.under_18)
+                    for r in s.exec(select(Registration).order_by(Registration.id))
+                ]
+
+    assert pattern() == pattern()
+
+
+def test_the_statistics_of_the_demo_show_the_history(app):
+    history(app)
+    with app.app_context():
+        from backend import statistics
+
+        figures = statistics.compute(
+            [DEMO_REGION], datetime(2026, 8, 1).date(), datetime(2026, 11, 18).date()
+        )
+    assert figures.started > 300
+    assert all(n > 0 for _, n in figures.weeks[3:-1])
