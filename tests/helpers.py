@@ -153,3 +153,20 @@ def counted_queries(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def logged_in_as(app, role: str, username: str = "demo2"):
+    """A console client of this demo worker (Joris by default), given `role` first."""
+    from sqlalchemy import update
+
+    with app.app_context(), db.session() as s:
+        s.execute(update(Worker).where(Worker.username == username).values(role=role))
+        s.commit()
+    client = app.test_client()
+    assert log_in(client, username).status_code == 303
+    return client
+
+
+def worker_id(app, username: str) -> int:
+    with app.app_context(), db.session() as s:
+        return s.exec(select(Worker.id).where(Worker.username == username)).one()

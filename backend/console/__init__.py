@@ -21,8 +21,11 @@ from backend.console import (  # noqa: E402, F401  (the routes)
     ending,
     hours,
     notes,
+    people,
+    reset,
     retention,
     streams,
+    texts,
     transfers,
     views,
 )
