@@ -3,29 +3,19 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import update
 
 from backend import db, regions
-from backend.models import Worker, WorkerRole
-from tests.helpers import DEMO_SITE, log_in, text_of
+from backend.models import WorkerRole
+from tests.helpers import DEMO_SITE, logged_in_as, text_of
 
 REGION = "DEMO"
 TODAY = date(2026, 11, 18)  # the tests' Wednesday morning
 TOMORROW = date(2026, 11, 19)
 
 
-def as_role(app, role: str, username: str = "demo"):
-    with app.app_context(), db.session() as s:
-        s.execute(update(Worker).where(Worker.username == username).values(role=role))
-        s.commit()
-    client = app.test_client()
-    assert log_in(client, username).status_code == 303
-    return client
-
-
 @pytest.fixture
 def coordinator(app):
-    return as_role(app, WorkerRole.COORDINATOR)
+    return logged_in_as(app, WorkerRole.COORDINATOR, "demo")
 
 
 def popup(app) -> str:
@@ -135,7 +125,7 @@ def test_a_worker_may_not_set_hours(app, worker):
 def test_a_coordinator_sets_only_their_own_regions_and_an_administrator_all(app, coordinator):
     assert coordinator.get("/console/hours/VT20").status_code == 404
     assert coordinator.post("/console/hours/VT20/close-today", data={}).status_code == 404
-    admin = as_role(app, WorkerRole.ADMIN, "demo2")
+    admin = logged_in_as(app, WorkerRole.ADMIN, "demo2")
     assert admin.post("/console/hours/VT20/close-today", data={}).status_code == 303
     with app.app_context():
         assert regions.other_days("VT20", TODAY, TODAY)[TODAY].intervals == ()

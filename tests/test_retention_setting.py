@@ -4,20 +4,10 @@ deployment check all follow, and the page says when the next transcripts go."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 
-from backend import chats, db, retention
-from backend.models import Sender, Worker, WorkerRole
-from tests.helpers import DEMO_SITE, log_in, start_chat, taken_chat, text_of
-
-
-def logged_in_as(app, role: str, username: str = "demo2"):
-    with app.app_context(), db.session() as s:
-        s.execute(update(Worker).where(Worker.username == username).values(role=role))
-        s.commit()
-    client = app.test_client()
-    assert log_in(client, username).status_code == 303
-    return client
+from backend import chats, retention
+from backend.models import Sender, WorkerRole
+from tests.helpers import DEMO_SITE, logged_in_as, start_chat, taken_chat, text_of
 
 
 @pytest.fixture
