@@ -139,6 +139,8 @@ def test_a_coordinator_keeps_the_regions_of_a_worker_that_are_not_theirs(app, co
     assert coordinator.post(f"/console/people/{sanne}", data=data).status_code == 303
     with app.app_context():
         assert staffing.regions_of(workers.get(sanne)) == ["DEMO", "VT20"]
+    listed = text_of(coordinator.get("/console/people").text)
+    assert "Sanne demo Chatmedewerker Demo-regio (altijd open), Utrecht" in listed
 
 
 def test_a_coordinator_cannot_make_an_administrator_nor_change_their_own_role(app, coordinator):

@@ -113,15 +113,19 @@ class NewPersonForm(PersonForm):
 # ---- who manages whom ------------------------------------------------------------------------
 
 
-def _may_manage(viewer: Worker, person: Worker) -> bool:
+def _may_manage(viewer: Worker, person: Worker, codes: list[str] | None = None) -> bool:
+    """Whether `viewer` manages `person`; `codes`: the viewer's regions, when already known."""
     if viewer.role == WorkerRole.ADMIN:
         return True
-    return person.role != WorkerRole.ADMIN and person.region_code in staffing.regions_of(viewer)
+    if codes is None:
+        codes = staffing.regions_of(viewer)
+    return person.role != WorkerRole.ADMIN and person.region_code in codes
 
 
 def _managed() -> list[Worker]:
     """The workers this manager may manage, by username."""
-    return [w for w in workers.all_workers() if _may_manage(g.worker, w)]
+    codes = staffing.regions_of(g.worker)
+    return [w for w in workers.all_workers() if _may_manage(g.worker, w, codes)]
 
 
 def _person(worker_id: int) -> Worker:
@@ -135,10 +139,21 @@ def _person(worker_id: int) -> Worker:
 
 def _extra_regions(person: Worker) -> list[str]:
     """The regions a worker works for besides their own, as stored."""
+    return _extras_of([person.id]).get(person.id, [])
+
+
+def _extras_of(worker_ids: list[int]) -> dict[int, list[str]]:
+    """Per worker, their extra regions, sorted: one query for the whole list."""
+    found: dict[int, list[str]] = {}
     with db.session() as s:
-        return sorted(
-            s.exec(select(WorkerRegion.region_code).where(WorkerRegion.worker_id == person.id))
+        rows = s.exec(
+            select(WorkerRegion.worker_id, WorkerRegion.region_code)
+            .where(WorkerRegion.worker_id.in_(worker_ids))
+            .order_by(WorkerRegion.region_code)
         )
+        for worker_id, code in rows:
+            found.setdefault(worker_id, []).append(code)
+    return found
 
 
 def _region_choices() -> list[tuple[str, str]]:
@@ -170,12 +185,11 @@ def _region_names() -> dict[str, str]:
 
 def _list_page(form: NewPersonForm, status: int = 200):
     names = _region_names()
+    shown = _managed()
+    extras = _extras_of([person.id for person in shown])
     rows = [
-        (
-            person,
-            [names.get(code, code) for code in [person.region_code, *_extra_regions(person)]],
-        )
-        for person in _managed()
+        (person, [names.get(c, c) for c in [person.region_code, *extras.get(person.id, [])]])
+        for person in shown
     ]
     return render_template(
         "console/people.html",
