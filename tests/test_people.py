@@ -72,7 +72,7 @@ def test_a_coordinator_adds_a_worker_and_gets_a_link_not_a_password(app, coordin
     page = text_of(answer.text)
     assert "Noor is toegevoegd." in page
     assert "Geef deze link zelf aan Noor" in page
-    assert re.search(r'value="https://localhost/console/reset/[\w.-]+"', answer.text)
+    assert re.search(r'value="https://localhost/console/reset\?t=[\w.-]+"', answer.text)
     assert 'type="password"' not in answer.text
     with app.app_context():
         noor = workers.by_username("noor.bakker")

@@ -327,4 +327,4 @@ def make_reset_link(worker_id):
 
 
 def _reset_url(person: Worker) -> str:
-    return url_for("console.reset_password", token=password_reset.make(person), _external=True)
+    return url_for("console.reset_password", t=password_reset.make(person), _external=True)

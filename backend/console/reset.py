@@ -2,15 +2,19 @@
 
 No login is needed: the link is the proof. Once the password is set, every session of the
 worker ends (the link's own included) and they log in with the new password.
+
+The link's token travels in the query string (`/console/reset?t=...`) and then in the form's
+body, never in the path: gunicorn's and nginx's access logs write the path and leave the query
+out (backend/access_log.py, deploy/), so a usable link never lands in a log.
 """
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField
+from wtforms import HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from backend import password_reset, passwords, rate_limits
@@ -39,6 +43,7 @@ REFUSALS = {
 
 
 class NewPasswordForm(Form):
+    t = HiddenField()  # the link's token, carried from the query string into the form's body
     password = PasswordField(
         _l("New password"),
         validators=[
@@ -61,8 +66,8 @@ def _refused(why: password_reset.Refused):
     return render_template("console/reset_refused.html", worker=None, words=words), status
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token):
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_password():
     """The form to choose a new password, while the link may still be used."""
     if wait := rate_limits.client_wait(NEW_PASSWORD_LIMITS):
         when = format_timedelta(
@@ -70,11 +75,14 @@ def reset_password(token):
         )
         words = _("Too many attempts. Try again %(when)s.", when=when)
         return render_template("console/reset_refused.html", worker=None, words=words), 429
+    form = NewPasswordForm()
+    if request.method == "GET":
+        form.t.data = request.args.get("t", "")
+    token = form.t.data or ""
     try:
         person = password_reset.check(token)
     except password_reset.LinkRefused as refused:
         return _refused(refused.why)
-    form = NewPasswordForm()
     if form.validate_on_submit():
         try:
             password_reset.use(token, form.password.data)
@@ -89,6 +97,5 @@ def reset_password(token):
         worker=None,
         person=person,
         form=form,
-        token=token,
         min_length=passwords.MIN_LENGTH,
     ), status
