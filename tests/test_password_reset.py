@@ -120,6 +120,7 @@ def test_a_weak_or_mistyped_password_is_refused_beside_the_field(
     answer = choose(app, token, password, repeat)
     assert answer.status_code == 400
     assert words in text_of(answer.text)
+    assert 'aria-invalid="true"' in answer.text  # tied to its field for a screen reader
     assert log_in(app.test_client(), "demo", "demo").status_code == 303
     assert choose(app, token).status_code == 303  # the link still works
 
