@@ -171,6 +171,13 @@ def _fill_choices(form: PersonForm) -> PersonForm:
     return form
 
 
+def _edit_form(person: Worker, form: PersonForm) -> PersonForm:
+    """The choices of a worker's form; their own region is no extra one to tick."""
+    _fill_choices(form)
+    form.also.choices = [c for c in form.also.choices if c[0] != person.region_code]
+    return form
+
+
 def _may_give(role: str) -> bool:
     """A coordinator makes workers and coordinators, never administrators."""
     return g.worker.role == WorkerRole.ADMIN or role != WorkerRole.ADMIN
@@ -203,7 +210,7 @@ def _list_page(form: NewPersonForm, status: int = 200):
 
 def _person_page(person: Worker, form: PersonForm | None = None, status=200, reset_url=None):
     if form is None:
-        form = _fill_choices(PersonForm(formdata=None))
+        form = _edit_form(person, PersonForm(formdata=None))
         form.display_name.data = person.display_name
         form.also.data = _extra_regions(person)
         form.role.data = person.role
@@ -266,7 +273,7 @@ def person(worker_id):
 def save_person(worker_id):
     """Save what changed; a new role or other regions end the worker's sessions."""
     person = _person(worker_id)
-    form = _fill_choices(PersonForm())
+    form = _edit_form(person, PersonForm())
     if not form.validate_on_submit():
         return _person_page(person, form, 400)
     if person.id == g.worker.id and form.role.data != person.role:
