@@ -97,3 +97,63 @@ def joined(typed: str, text: str) -> str:
     if not typed.strip():
         return text
     return f"{typed.rstrip()}\n\n{text}"
+
+
+# ---- managed in the console by coordinators (their regions) and administrators (also national)
+
+
+def of_regions(codes: list[str], national: bool) -> list[CannedAnswer]:
+    """The answers of these regions (and the national ones when asked), by region and shortcut."""
+    with db.session() as s:
+        where = CannedAnswer.region_code.in_(codes)
+        if national:
+            where = or_(where, CannedAnswer.region_code.is_(None))
+        answers = list(s.exec(select(CannedAnswer).where(where)))
+    return sorted(answers, key=lambda a: (a.region_code or "", a.shortcut.casefold(), a.id))
+
+
+def one(answer_id: int) -> CannedAnswer | None:
+    with db.session() as s:
+        return s.get(CannedAnswer, answer_id)
+
+
+def shortcut_taken(region_code: str | None, shortcut: str, except_id: int | None = None) -> bool:
+    """Whether the region (or the nation) has another answer by this shortcut, whatever its case.
+
+    Within a region a shortcut names one answer: typing it finds that answer first.
+    """
+    with db.session() as s:
+        same = select(CannedAnswer).where(
+            CannedAnswer.region_code.is_(None)
+            if region_code is None
+            else CannedAnswer.region_code == region_code
+        )
+        return any(
+            a.shortcut.casefold() == shortcut.casefold() and a.id != except_id for a in s.exec(same)
+        )
+
+
+def save(
+    answer_id: int | None, region_code: str | None, shortcut: str, title: str, body: str
+) -> CannedAnswer:
+    """Add an answer (no id) or change one; workers find the new text from their next search."""
+    with db.session() as s:
+        answer = s.get(CannedAnswer, answer_id) if answer_id is not None else CannedAnswer()
+        answer.region_code, answer.shortcut, answer.title, answer.body = (
+            region_code,
+            shortcut,
+            title,
+            body,
+        )
+        s.add(answer)
+        s.commit()
+        s.refresh(answer)
+        return answer
+
+
+def delete(answer_id: int) -> None:
+    with db.session() as s:
+        answer = s.get(CannedAnswer, answer_id)
+        if answer is not None:
+            s.delete(answer)
+            s.commit()

@@ -9,6 +9,7 @@ console socket compares its epoch with the worker's.
 
 import logging
 import re
+import secrets
 import sys
 
 from sqlalchemy import update
@@ -115,14 +116,20 @@ def add(
     username: str,
     display_name: str,
     region_code: str,
-    password: str,
+    password: str | None,
     also: tuple[str, ...] = (),
     role: str = WorkerRole.WORKER,
     capacity: int = 2,
 ) -> Worker:
-    """A new worker of a region (and perhaps of more), with a password of their own."""
+    """A new worker of a region (and perhaps of more), with a password of their own.
+
+    Without a password (an account made in the console) the hash is of a random one nobody
+    knows: the worker chooses their own through a reset link (backend/password_reset.py).
+    """
     username, display_name, region_code = check_new(username, display_name, region_code)
     also_codes, role, capacity = check_place(also, role, capacity)
+    if password is None:
+        password = secrets.token_urlsafe(32)
     check_password(password)
     worker = Worker(
         username=username,
@@ -193,6 +200,18 @@ def set_password(username: str, password: str) -> Worker:
     check_password(password)
     worker = existing(username)
     return _change(worker.id, password_hash=passwords.hash_password(password))
+
+
+def set_display_name(username: str, display_name: str) -> Worker:
+    """The name visitors see from the next chat on; sessions go on."""
+    display_name = display_name.strip()
+    if not display_name:
+        raise AccountError("The display name may not be empty.")
+    worker = existing(username)
+    with db.session() as s:
+        s.exec(update(Worker).where(Worker.id == worker.id).values(display_name=display_name))
+        s.commit()
+        return s.get(Worker, worker.id)
 
 
 def set_role(username: str, role: str) -> Worker:

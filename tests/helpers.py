@@ -85,7 +85,7 @@ def log_in(client, username="demo", password="demo"):
     return client.post("/console/login", data={"username": username, "password": password})
 
 
-def logged_in_as(app, role: str, username: str = "demo"):
+def logged_in_as(app, role: str, username: str):
     """A console client of this demo worker, given `role` (a WorkerRole) first."""
     from sqlalchemy import update
 
@@ -165,3 +165,8 @@ def counted_queries(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def worker_id(app, username: str) -> int:
+    with app.app_context(), db.session() as s:
+        return s.exec(select(Worker.id).where(Worker.username == username)).one()

@@ -15,7 +15,7 @@ TOMORROW = date(2026, 11, 19)
 
 @pytest.fixture
 def coordinator(app):
-    return logged_in_as(app, WorkerRole.COORDINATOR)
+    return logged_in_as(app, WorkerRole.COORDINATOR, "demo")
 
 
 def popup(app) -> str:

@@ -22,9 +22,12 @@ from backend.console import (  # noqa: E402, F401  (the routes)
     hours,
     notes,
     overview,
+    people,
+    reset,
     retention,
     statistics,
     streams,
+    texts,
     transfers,
     views,
 )

@@ -20,8 +20,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from backend import clock, hours, regions, staffing
 from backend.console import bp
 from backend.console.auth import login_required
+from backend.console.scope import managed_region, managers_only
 from backend.forms import HIDDEN_CATEGORIES, ConfirmForm, Form, Refuses, TextField
-from backend.models import Region, WorkerRole
+from backend.models import Region
 
 TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
 DAY_NAMES = [
@@ -150,16 +151,6 @@ def _holiday_choices() -> list[str]:
     return list(dict.fromkeys(hours.holiday_names(year) + hours.holiday_names(year + 1)))
 
 
-def _region(code: str) -> Region:
-    """A region whose hours this person may set: 403 for a worker, 404 outside their regions."""
-    if g.worker.role == WorkerRole.WORKER:
-        abort(403)
-    region = regions.get(code)
-    if region is None or code not in staffing.regions_of(g.worker):
-        abort(404)
-    return region
-
-
 def _page(region: Region, status: int = 200, **forms):
     today = _today()
     holidays = HolidaysForm(formdata=None)
@@ -201,8 +192,7 @@ def _done(region: Region, words: str):
 @login_required
 def hours_overview():
     """The regions whose hours this coordinator or administrator sets."""
-    if g.worker.role == WorkerRole.WORKER:
-        abort(403)
+    managers_only()
     codes = staffing.regions_of(g.worker)
     shown = [r for r in regions.all_regions(include_demo=True) if r.code in codes]
     return render_template(
@@ -216,14 +206,14 @@ def hours_overview():
 @login_required
 def region_hours(code):
     """One region's hours: today, dates of their own, holidays and the week."""
-    return _page(_region(code))
+    return _page(managed_region(code))
 
 
 @bp.post("/hours/<code>/close-today")
 @login_required
 def close_today(code):
     """Closed for the rest of today, with a reason the pop-up shows."""
-    region = _region(code)
+    region = managed_region(code)
     form = CloseTodayForm()
     if not form.validate_on_submit():
         return _page(region, 400, close_form=form)
@@ -235,7 +225,7 @@ def close_today(code):
 @login_required
 def add_date(code):
     """A date with hours of its own, or closed."""
-    region = _region(code)
+    region = managed_region(code)
     form = DateForm()
     if not form.validate_on_submit():
         return _page(region, 400, date_form=form)
@@ -247,7 +237,7 @@ def add_date(code):
 @login_required
 def remove_date(code, day):
     """The date follows the week again."""
-    region = _region(code)
+    region = managed_region(code)
     try:
         when = date.fromisoformat(day)
     except ValueError:
@@ -261,7 +251,7 @@ def remove_date(code, day):
 @login_required
 def save_holidays(code):
     """The public holidays on which the region keeps its weekly hours."""
-    region = _region(code)
+    region = managed_region(code)
     form = HolidaysForm()
     form.keep_open.choices = _holiday_choices()
     if not form.validate_on_submit():
@@ -276,7 +266,7 @@ def save_holidays(code):
 @login_required
 def save_week(code):
     """The weekly schedule."""
-    region = _region(code)
+    region = managed_region(code)
     form = WeekForm()
     if not form.validate_on_submit():
         return _page(region, 400, week_form=form)
