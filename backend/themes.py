@@ -68,8 +68,11 @@ def origins(text: str) -> list[str]:
 def normal_origin(text: str) -> str | None:
     """`https://WWW.x.nl/` -> `https://www.x.nl`; None for what is no origin."""
     text = text.strip().lower().removesuffix("/")
-    parts = urlsplit(text)
-    if not ORIGIN.fullmatch(text) or (parts.port is not None and parts.port > 65535):
+    if not ORIGIN.fullmatch(text):
+        return None
+    try:
+        urlsplit(text).port  # noqa: B018  (raises for a port past 65535)
+    except ValueError:
         return None
     return text
 

@@ -19,7 +19,9 @@ from wtforms.validators import (
 from backend import themes
 from backend.forms import HIDDEN_CATEGORIES, Digits, Form, Refuses, TextBox, TextField, one_line
 
-KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Anchored at both ends: WTForms' Regexp only matches from the start.
+KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+COLOUR = re.compile(themes.COLOUR.pattern + r"\Z")
 MAX_KEY_LENGTH = 64
 MAX_NAME_LENGTH = 80
 MAX_ORIGINS_LENGTH = 1000
@@ -112,7 +114,7 @@ def _colour_field(label):
         validators=[
             InputRequired(_l("Give a colour.")),
             Length(max=7, message=_l("Write a colour as #7a1f5c.")),
-            Regexp(themes.COLOUR, message=_l("Write a colour as #7a1f5c.")),
+            Regexp(COLOUR, message=_l("Write a colour as #7a1f5c.")),
         ],
         filters=[_lower],
     )
