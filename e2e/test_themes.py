@@ -49,7 +49,10 @@ def preview_frame(page):
 
 
 def test_a_theme_change_shows_in_the_preview_then_on_the_host_page_and_in_the_pop_up(
-    server, visitor, joris_as, theme_restored
+    server,
+    visitor,
+    joris_as,  # noqa: F811  (the fixture imported above)
+    theme_restored,
 ):
     admin = joris_as("admin")
     flows.log_in(admin, server, JORIS)
