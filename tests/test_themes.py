@@ -388,3 +388,11 @@ def test_saving_needs_the_forms_token(app, admin):
     answer = register(admin, csrf_token="")
     assert answer.headers["Location"].endswith("/console/")
     assert site_row(app, "vt-utrecht") is None
+
+
+def test_the_snippet_pages_say_where_it_goes_in_words_not_markup(admin):
+    for page in (
+        admin.get(f"/console/sites/{DEMO_SITE}"),
+        admin.get(f"/embed/snippet/{DEMO_SITE}"),
+    ):
+        assert "vlak voor &lt;/body&gt;." in page.text
