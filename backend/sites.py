@@ -1,4 +1,5 @@
-"""Registered embedding sites: the one place a site is looked up by the key in its snippet."""
+"""Registered embedding sites: looked up by the key in their snippet (kept per process),
+listed, registered and changed."""
 
 from flask import abort, current_app, g
 from sqlmodel import select
