@@ -102,8 +102,9 @@ def test_every_instance_answers_the_same_etag(make_app, tmp_path):
     """Behind a load balancer a browser revalidates with whichever instance it reaches."""
     first = make_app(STATIC_ROOT=str(tmp_path / "one")).test_client()
     second = make_app(STATIC_ROOT=str(tmp_path / "two")).test_client()
-    etag = first.get("/embed/v1/launcher.css").headers["ETag"]
-    assert second.get("/embed/v1/launcher.css", headers={"If-None-Match": etag}).status_code == 304
+    for url in ("/embed/v1/launcher.css", f"/embed/v1/sites/{DEMO_SITE}/launcher.css"):
+        etag = first.get(url).headers["ETag"]
+        assert second.get(url, headers={"If-None-Match": etag}).status_code == 304, url
 
 
 def test_the_snippet_loads_the_pop_up_only_when_the_launcher_opens(client):
