@@ -149,13 +149,21 @@ class Postcode(SQLModel, table=True):
 
 
 class Site(SQLModel, table=True):
-    """A registered embedding site: its key in the snippet, its region and allowed origin."""
+    """A registered embedding site: its key in the snippet, its default region, the origins
+    that may frame it, and its theme as design tokens (validated in backend/themes.py)."""
 
     key: str = Field(primary_key=True, max_length=64)
     name: str
     region_code: str = Field(foreign_key="region.code")
-    origin: str  # scheme://host[:port] that may frame the widget
-    accent: str = "#7a1f5c"  # theme token, validated as #rrggbb
+    # One or more scheme://host[:port], separated by spaces (`themes.origins` reads them):
+    # a site may be reached as https://www.x.nl and https://x.nl.
+    origin: str
+    accent: str = "#7a1f5c"  # the brand colour, #rrggbb
+    text_colour: str = "#ffffff"  # of text on the brand colour, #rrggbb
+    font: str = "system"  # a key of themes.FONTS
+    radius: int = 8  # corner radius in px, 0-24
+    corner: str = "right"  # the host page's corner the launcher sits in: right or left
+    launcher_label: str = ""  # empty: the default words, in the visitor's language
     is_demo: bool = False
 
 

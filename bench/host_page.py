@@ -88,7 +88,10 @@ def popup_bytes(server: Server) -> dict[str, int]:
     """Bytes of everything a usable pop-up needs, per encoding the client accepts."""
     page = fetch(server.widget_url(), "identity").decode()
     parts = re.findall(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"', page)
-    urls = [server.widget_url(), f"{server.chat_base}/embed/v1/launcher.css"]
+    host_page = fetch(server.host_url(), "identity").decode()
+    # The launcher's stylesheet as the snippet names it (per site since themes; plain before).
+    (launcher_css,) = re.findall(r'href="([^"]*/launcher\.css)"', host_page)
+    urls = [server.widget_url(), launcher_css]
     urls += [server.chat_base + part for part in parts]
     return {name: sum(len(fetch(url, accepted)) for url in urls) for name, accepted in ENCODINGS}
 

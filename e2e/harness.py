@@ -127,6 +127,10 @@ class Server:
     def widget_url(self, site_key: str = DEMO_SITE) -> str:
         return f"{self.chat_base}/w/{site_key}"
 
+    def launcher_css_url(self, site_key: str = DEMO_SITE) -> str:
+        """The one stylesheet a host page asks of us: the launcher's with the site's theme."""
+        return f"{self.chat_base}/embed/v1/sites/{site_key}/launcher.css"
+
     def host_url(self, site_key: str = DEMO_SITE, page: str | None = None) -> str:
         url = f"{self.host_base}/demo/{site_key}"
         return f"{url}?page={page}" if page else url

@@ -49,7 +49,7 @@ def test_no_referrer_leaves_a_host_page_that_would_send_its_whole_address(server
     own = next(url for url in sent if url.startswith(f"{server.host_base}/embed/v1/demo-host."))
     assert sent[own].get("referer") == server.host_url() + SEARCH
     ours = [url for url in sent if url.startswith(server.chat_base)]
-    assert f"{server.chat_base}/embed/v1/launcher.css" in ours
+    assert server.launcher_css_url() in ours
     assert server.widget_url() in ours
     for url in ours:
         assert "referer" not in sent[url], url
@@ -73,7 +73,7 @@ def asked_of_us(page, server) -> tuple[list[str], list]:
 
 def test_until_the_launcher_opens_the_host_page_asks_us_for_the_stylesheet_only(server, visitor):
     urls, sockets = asked_of_us(visitor, server)
-    launcher_css = f"{server.chat_base}/embed/v1/launcher.css"
+    launcher_css = server.launcher_css_url()
     # goto waits for the load event, and with it for every frame that loads at once.
     visitor.goto(server.host_url())
     assert urls == [launcher_css]
@@ -101,7 +101,7 @@ def test_a_chat_on_another_page_costs_the_stylesheet_alone_until_opened_then_com
     with visitor.expect_navigation():
         visitor.get_by_role("navigation").get_by_role("link", name="Advies").click()
     # Just what a visitor without a chat costs: a script of the host page can tell nobody apart.
-    assert urls == [f"{server.chat_base}/embed/v1/launcher.css"]
+    assert urls == [server.launcher_css_url()]
     assert sockets == []
 
     with flows.live_channel(visitor):

@@ -56,8 +56,8 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
 
 # ---- upgrading databases with rows in them ---------------------------------------------------
 
-HEAD = "0008"
-BEFORE_HEAD = "0007"
+HEAD = "0009"
+BEFORE_HEAD = "0008"
 WEDNESDAY = datetime(2026, 11, 18, 9, 0)  # naive UTC, as SQLite stores it
 # Rows as an older schema holds them; a column the schema at hand lacks is left out.
 ROWS = {
@@ -65,6 +65,16 @@ ROWS = {
     "worker": [
         {"id": 1, "username": "sanne", "display_name": "Sanne", "password_hash": "-"},
         {"id": 2, "username": "joris", "display_name": "Joris", "password_hash": "-"},
+    ],
+    "site": [
+        {
+            "key": "vt-x",
+            "name": "X",
+            "region_code": "DEMO",
+            "origin": "https://x.example",
+            "accent": "#1d4f91",
+            "is_demo": False,
+        }
     ],
     "chat": [
         {"id": 1, "token": "t-waiting", "status": "waiting", "nickname": "Mila"},
@@ -154,10 +164,8 @@ def test_an_empty_database_upgrades_to_head_and_down_one_step(make_app, start):
             assert revision_of(connection) == HEAD
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
-            tables = set(inspect(connection).get_table_names())
-            message_columns = {c["name"] for c in inspect(connection).get_columns("message")}
-        assert not {"auditentry", "chatjoin"} & tables
-        assert "author" not in message_columns
+            site_columns = {c["name"] for c in inspect(connection).get_columns("site")}
+        assert "text_colour" not in site_columns and "origin" in site_columns
         db.upgrade()  # and up again
         with db.engine().connect() as connection:
             assert revision_of(connection) == HEAD
@@ -182,6 +190,11 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
                 " handover_note, followup_code, earlier_code FROM chat ORDER BY id",
             )
             messages = rows(connection, "SELECT chat_id, seq, sender, body, author FROM message")
+            sites = rows(
+                connection,
+                "SELECT key, origin, accent, text_colour, font, radius, corner, launcher_label"
+                " FROM site",
+            )
     assert workers == [
         ("sanne", "worker", "available", 2, 1, 0, 0),
         ("joris", "worker", "available", 2, 1, 0, 0),
@@ -196,6 +209,8 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
         (2, 2, "worker", "Dag Bo", None),
         (3, 1, "visitor", "Tot ziens", None),
     ]
+    # A site registered before themes keeps its colour and gets the default theme.
+    assert sites == [("vt-x", "https://x.example", "#1d4f91", "#ffffff", "system", 8, "right", "")]
     with app.app_context():
         # The app reads the upgraded rows: what Bo wrote counts as unread.
         assert chats.unread_counts([2]) == {2: 1}
@@ -213,17 +228,18 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
         with db.migrating() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO auditentry (at, worker_id, action, chat_id, region_code)"
-                    " VALUES ('2026-11-18 09:00:00', 1, 'join', 2, 'DEMO')"
+                    "UPDATE site SET text_colour = '#000000', radius = 0, corner = 'left'"
+                    " WHERE key = 'vt-x'"
                 )
             )
-            connection.execute(text("UPDATE message SET author = 'Joris' WHERE seq = 2"))
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
-            tables = set(inspect(connection).get_table_names())
+            site_columns = {c["name"] for c in inspect(connection).get_columns("site")}
             counts = [
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-                for table in ("worker", "chat", "message")
+                for table in ("worker", "chat", "message", "site")
             ]
-    assert "auditentry" not in tables
-    assert counts == [2, 3, 3]
+            sites = rows(connection, "SELECT key, origin, accent FROM site")
+    assert "text_colour" not in site_columns
+    assert counts == [2, 3, 3, 1]
+    assert sites == [("vt-x", "https://x.example", "#1d4f91")]

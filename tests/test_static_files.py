@@ -64,9 +64,29 @@ def test_brotli_or_gzip_whichever_the_browser_takes(client):
     assert sizes["br"] < sizes["gzip"] < sizes[None] / 2
 
 
-def test_the_snippet_links_a_stable_stylesheet_kept_briefly_then_asked_again(client):
+def test_the_snippet_links_its_sites_stable_stylesheet_kept_briefly_then_asked_again(client):
     snippet = client.get(f"/embed/snippet/{DEMO_SITE}?format=text").text
-    assert f'href="{BASE_URL}/embed/v1/launcher.css"' in snippet
+    url = f"/embed/v1/sites/{DEMO_SITE}/launcher.css"
+    assert f'href="{BASE_URL}{url}"' in snippet
+    sent = {}
+    for accepted, encoding in (("gzip, deflate, br", "br"), ("gzip", "gzip"), ("", None)):
+        response = client.get(url, headers={"Accept-Encoding": accepted})
+        assert response.status_code == 200
+        assert response.headers.get("Content-Encoding") == encoding
+        assert response.headers["Vary"] == "Accept-Encoding"
+        assert response.headers["Cache-Control"] == "public, max-age=300"
+        assert "Set-Cookie" not in response.headers
+        sent[encoding] = body(response).decode()
+    # The launcher stylesheet whole, then the site's tokens, which win being later.
+    css = sent[None]
+    assert sent["br"] == sent["gzip"] == css
+    assert css.startswith(LAUNCHER_CSS.read_text())
+    assert "--vtchat-accent: #7a1f5c;" in css.removeprefix(LAUNCHER_CSS.read_text())
+    again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_the_plain_launcher_stylesheet_of_earlier_snippets_is_kept_briefly_too(client):
     response = client.get("/embed/v1/launcher.css", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert body(response) == LAUNCHER_CSS.read_bytes()
@@ -82,8 +102,9 @@ def test_every_instance_answers_the_same_etag(make_app, tmp_path):
     """Behind a load balancer a browser revalidates with whichever instance it reaches."""
     first = make_app(STATIC_ROOT=str(tmp_path / "one")).test_client()
     second = make_app(STATIC_ROOT=str(tmp_path / "two")).test_client()
-    etag = first.get("/embed/v1/launcher.css").headers["ETag"]
-    assert second.get("/embed/v1/launcher.css", headers={"If-None-Match": etag}).status_code == 304
+    for url in ("/embed/v1/launcher.css", f"/embed/v1/sites/{DEMO_SITE}/launcher.css"):
+        etag = first.get(url).headers["ETag"]
+        assert second.get(url, headers={"If-None-Match": etag}).status_code == 304, url
 
 
 def test_the_snippet_loads_the_pop_up_only_when_the_launcher_opens(client):

@@ -26,6 +26,7 @@ from backend.console import (  # noqa: E402, F401  (the routes)
     reset,
     retention,
     statistics,
+    sites,
     streams,
     texts,
     transfers,

@@ -1,7 +1,5 @@
 """The pop-up's pages: open or closed, the form, the chat, its end, and the words about data."""
 
-import re
-
 from flask import (
     abort,
     current_app,
@@ -27,6 +25,7 @@ from backend import (
     rate_limits,
     regions,
     shared_pages,
+    themes,
 )
 from backend.forms import ConfirmForm, StartForm
 from backend.models import ChatStatus, EndReason, Sender, Site
@@ -44,7 +43,6 @@ from backend.visitor.render import (
     status_context,
 )
 
-HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # Without JavaScript the pop-up reloads itself while the visitor waits or chats.
 NOSCRIPT_REFRESH_SECONDS = 5
 
@@ -81,8 +79,7 @@ def page(site_key):
 def theme(site_key):
     """The site's design tokens as CSS custom properties; never raw CSS from anywhere."""
     site = site_or_404(site_key)
-    accent = site.accent if HEX_COLOUR.fullmatch(site.accent or "") else "#7a1f5c"
-    css = render_template("widget/theme.css", accent=accent)
+    css = render_template("widget/theme.css", theme=themes.Theme.of(site))
     return css, 200, {"Content-Type": "text/css; charset=utf-8", "Cache-Control": "no-cache"}
 
 
@@ -281,7 +278,7 @@ def transcript(site_key):
     The message box stays outside this frame, so what the visitor is typing is never lost.
     """
     site = site_or_404(site_key)
-    g.frame_ancestors = f"'self' {site.origin}"
+    g.frame_ancestors = " ".join(["'self'", *themes.origins(site.origin)])
     chat = current_chat()
     if chat is None:
         return render_template("widget/transcript.html", site=site, chat=None)
