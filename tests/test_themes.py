@@ -10,8 +10,7 @@ from sqlalchemy import update
 
 from backend import db, settings_changes, themes
 from backend.models import Site, Worker, WorkerRole
-from tests.helpers import DEMO_SITE, text_of
-from tests.test_console_hours import as_role
+from tests.helpers import DEMO_SITE, logged_in_as, text_of
 from tests.test_static_files import LAUNCHER_CSS
 
 VALID = {
@@ -32,12 +31,12 @@ TOKEN_VALUES = re.compile(
 
 @pytest.fixture
 def admin(app):
-    return as_role(app, WorkerRole.ADMIN)
+    return logged_in_as(app, WorkerRole.ADMIN, "demo")
 
 
 @pytest.fixture
 def coordinator(app):
-    return as_role(app, WorkerRole.COORDINATOR)
+    return logged_in_as(app, WorkerRole.COORDINATOR, "demo")
 
 
 def site_row(app, key=DEMO_SITE) -> Site:
@@ -364,7 +363,7 @@ def test_a_coordinator_manages_the_sites_of_their_regions_only(app, coordinator)
     assert coordinator.post(f"/console/sites/{DEMO_SITE}/theme", data=VALID).status_code == 303
 
     # A site of another region: not theirs to see or change, nor to register there.
-    admin = as_role(app, WorkerRole.ADMIN, "demo2")
+    admin = logged_in_as(app, WorkerRole.ADMIN, "demo2")
     assert register(admin).status_code == 303
     assert coordinator.get("/console/sites/vt-utrecht").status_code == 404
     assert coordinator.post("/console/sites/vt-utrecht/theme", data=VALID).status_code == 404
