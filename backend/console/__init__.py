@@ -22,6 +22,7 @@ from backend.console import (  # noqa: E402, F401  (the routes)
     hours,
     notes,
     overview,
+    regions,
     retention,
     streams,
     transfers,
