@@ -72,7 +72,7 @@ def _column(header: list[str], path: Path, names=(), pattern=None, what="") -> s
 
 
 def gm_code(value: str) -> str | None:
-    """"363", "0363" or "GM0363" as GM0363; None for anything else."""
+    """ "363", "0363" or "GM0363" as GM0363; None for anything else."""
     found = GM_CODE.fullmatch(value.strip())
     return f"GM{int(found.group(1)):04d}" if found else None
 

@@ -56,8 +56,8 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
 
 # ---- upgrading databases with rows in them ---------------------------------------------------
 
-HEAD = "0008"
-BEFORE_HEAD = "0007"
+HEAD = "0009"
+BEFORE_HEAD = "0008"
 WEDNESDAY = datetime(2026, 11, 18, 9, 0)  # naive UTC, as SQLite stores it
 # Rows as an older schema holds them; a column the schema at hand lacks is left out.
 ROWS = {
@@ -154,10 +154,8 @@ def test_an_empty_database_upgrades_to_head_and_down_one_step(make_app, start):
             assert revision_of(connection) == HEAD
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
-            tables = set(inspect(connection).get_table_names())
-            message_columns = {c["name"] for c in inspect(connection).get_columns("message")}
-        assert not {"auditentry", "chatjoin"} & tables
-        assert "author" not in message_columns
+            region_columns = {c["name"] for c in inspect(connection).get_columns("region")}
+        assert not {"phone", "phone_note"} & region_columns
         db.upgrade()  # and up again
         with db.engine().connect() as connection:
             assert revision_of(connection) == HEAD
@@ -182,6 +180,7 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
                 " handover_note, followup_code, earlier_code FROM chat ORDER BY id",
             )
             messages = rows(connection, "SELECT chat_id, seq, sender, body, author FROM message")
+            region_rows = rows(connection, "SELECT code, phone, phone_note FROM region")
     assert workers == [
         ("sanne", "worker", "available", 2, 1, 0, 0),
         ("joris", "worker", "available", 2, 1, 0, 0),
@@ -191,6 +190,7 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
         ("Bo", "active", 1, 2, 0, None, None, None, None),
         ("Anna", "ended", 2, 1, 0, None, None, None, None),
     ]
+    assert region_rows == [("DEMO", "", "")]  # no phone of its own: the pop-up shows none
     assert messages == [
         (2, 1, "visitor", "Hallo", None),
         (2, 2, "worker", "Dag Bo", None),
@@ -211,19 +211,13 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
     with app.app_context():
         db.upgrade()
         with db.migrating() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO auditentry (at, worker_id, action, chat_id, region_code)"
-                    " VALUES ('2026-11-18 09:00:00', 1, 'join', 2, 'DEMO')"
-                )
-            )
-            connection.execute(text("UPDATE message SET author = 'Joris' WHERE seq = 2"))
+            connection.execute(text("UPDATE region SET phone = '0800 2000', phone_note = 'altijd'"))
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
-            tables = set(inspect(connection).get_table_names())
+            region_columns = {c["name"] for c in inspect(connection).get_columns("region")}
             counts = [
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-                for table in ("worker", "chat", "message")
+                for table in ("region", "worker", "chat", "message")
             ]
-    assert "auditentry" not in tables
-    assert counts == [2, 3, 3]
+    assert "phone" not in region_columns
+    assert counts == [1, 2, 3, 3]

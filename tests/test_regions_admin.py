@@ -54,7 +54,9 @@ def test_only_an_administrator_sees_or_changes_regions(app, worker):
         assert someone.post("/console/regions/DEMO", data={"name": "X"}).status_code == 403
         answer = someone.get("/console/regions/DEMO2/merge?into=DEMO")
         assert answer.status_code == 403
-        assert someone.post("/console/regions/DEMO2/merge", data={"into": "DEMO"}).status_code == 403
+        assert (
+            someone.post("/console/regions/DEMO2/merge", data={"into": "DEMO"}).status_code == 403
+        )
         assert "Regio's" not in text_of(someone.get("/console/").text)
     assert _region(app, "DEMO").name == "Demo-regio (altijd open)"
     assert _region(app, "DEMO2") is not None
@@ -139,7 +141,10 @@ def test_a_phone_number_that_is_not_dutch_is_refused_in_dutch(app, admin, phone)
 
 @pytest.mark.parametrize("phone", ["0800 2000", "030-1234567", "06 12 34 56 78", "0800 123 4567"])
 def test_dutch_numbers_are_taken(app, admin, phone):
-    assert admin.post("/console/regions/DEMO", data={"name": "Demo", "phone": phone}).status_code == 303
+    assert (
+        admin.post("/console/regions/DEMO", data={"name": "Demo", "phone": phone}).status_code
+        == 303
+    )
     assert _region(app, "DEMO").phone == phone
 
 
@@ -192,7 +197,9 @@ def test_the_confirmation_says_what_moves_and_that_the_hours_go(app, admin):
     assert _region(app, DRENTHE) is not None  # asking is not doing
 
 
-def test_a_merge_moves_everything_and_a_waiting_chat_keeps_its_place_in_time(app, admin, clock, hub):
+def test_a_merge_moves_everything_and_a_waiting_chat_keeps_its_place_in_time(
+    app, admin, clock, hub
+):
     with app.app_context():
         # Of Groningen also for Drenthe; of Drenthe; of Drenthe also for Groningen; and of
         # Amsterdam for both.
@@ -216,7 +223,9 @@ def test_a_merge_moves_everything_and_a_waiting_chat_keeps_its_place_in_time(app
         with db.session() as s:
             chat = s.get(Chat, ended.id)
             chat.status = ChatStatus.ENDED
-            s.add(Registration(chat_id=ended.id, region_code=DRENTHE, nickname="Oud", kind="serious"))
+            s.add(
+                Registration(chat_id=ended.id, region_code=DRENTHE, nickname="Oud", kind="serious")
+            )
             s.add(AuditEntry(worker_id=1, action="join", chat_id=ended.id, region_code=DRENTHE))
             s.commit()
         regions.keep_holiday_open(DRENTHE, "Tweede Kerstdag")
@@ -246,9 +255,10 @@ def test_a_merge_moves_everything_and_a_waiting_chat_keeps_its_place_in_time(app
         assert [(r.worker_id, r.region_code) for r in rows] == [(ids[3], GRONINGEN)]
         assert [s.get(Worker, i).region_code for i in ids] == [GRONINGEN] * 3 + ["VT01"]
         assert staffing.regions_of(s.get(Worker, ids[3])) == ["VT01", GRONINGEN]
-        assert s.exec(
-            select(CannedAnswer).where(CannedAnswer.shortcut == "eigen")
-        ).one().region_code == GRONINGEN
+        assert (
+            s.exec(select(CannedAnswer).where(CannedAnswer.shortcut == "eigen")).one().region_code
+            == GRONINGEN
+        )
         # Groningen's hours stay; Drenthe's closed day went with it.
         assert regions.week(GRONINGEN) == groningen_week
         assert regions.other_days(GRONINGEN, regions_today(app), regions_today(app)) == {}
@@ -286,9 +296,8 @@ def test_refused_merges_change_nothing_and_say_why(app, admin, gone, into, words
         assert answer.status_code == 400
         assert words in text_of(answer.text)
     assert _region(app, gone) is not None
-    with app.app_context():
-        with pytest.raises(region_admin.Refused):
-            region_admin.merge(gone, into)
+    with app.app_context(), pytest.raises(region_admin.Refused):
+        region_admin.merge(gone, into)
 
 
 def test_the_merge_choice_offers_only_regions_of_the_same_kind(admin):
