@@ -127,14 +127,17 @@ def regions_today(app):
 
 
 @pytest.mark.parametrize(
-    "phone", ["12345678", "030 123 45 67 89 00", "+31 30 1234567", "030-12x4567", "0800 20"]
+    ("phone", "words"),
+    [
+        (phone, "Schrijf een Nederlands telefoonnummer in cijfers, spaties en streepjes")
+        for phone in ["12345678", "030 123 45 67 89 00", "+31 30 1234567", "030-12x4567", "0800 20"]
+    ]
+    + [("0-3-0-1-2-3-4-5-6-7-8", "Hoogstens 20 tekens.")],
 )
-def test_a_phone_number_that_is_not_dutch_is_refused_in_dutch(app, admin, phone):
+def test_a_phone_number_that_is_not_dutch_is_refused_in_dutch(app, admin, phone, words):
     answer = admin.post("/console/regions/DEMO", data={"name": "Demo", "phone": phone})
     assert answer.status_code == 400
-    assert "Schrijf een Nederlands telefoonnummer in cijfers, spaties en streepjes" in text_of(
-        answer.text
-    )
+    assert words in text_of(answer.text)
     assert 'aria-invalid="true"' in answer.text
     assert _region(app, "DEMO").phone == ""
 
@@ -305,3 +308,37 @@ def test_the_merge_choice_offers_only_regions_of_the_same_kind(admin):
     assert '<option value="DEMO2">' in page
     assert f'<option value="{DRENTHE}">' not in page
     assert '<option value="DEMO">' not in page
+
+
+class Following:
+    """What a WorkspaceStream asks of its socket's connection: the topics it follows."""
+
+    def __init__(self, topics):
+        self.topics = list(topics)
+
+    def follow(self, topic):
+        if topic not in self.topics:
+            self.topics.append(topic)
+
+    def unfollow(self, topic):
+        self.topics.remove(topic)
+
+
+def test_an_open_console_of_the_merged_region_follows_the_queue_that_stays(app, admin, hub):
+    from backend.console.streams import WorkspaceStream
+    from backend.workers import existing
+
+    with app.test_request_context():
+        ilse = existing("demo3")  # of DEMO2
+        stream = WorkspaceStream(ilse, None)
+        stream.connection = Following(stream.topics())
+        assert region_topic("DEMO2") in stream.connection.topics
+    admin.post("/console/regions/DEMO2/merge", data={"into": "DEMO"})
+    assert {"type": "regions"} in hub.events(worker_topic(ilse.id))
+    start_chat(app.test_client(), nickname="Fenna")
+    with app.test_request_context():
+        html = stream.render({"type": "regions"})
+    assert region_topic("DEMO") in stream.connection.topics
+    assert region_topic("DEMO2") not in stream.connection.topics
+    assert worker_topic(ilse.id) in stream.connection.topics
+    assert "Fenna" in text_of(html)

@@ -28,8 +28,6 @@ HIDDEN = _l("This has a character in it that we cannot show.")
 class DutchPhone:
     """A Dutch phone number: digits, spaces and dashes, 8, 10 or 11 digits from a 0."""
 
-    field_flags = {"maxlength": region_admin.MAX_PHONE_LENGTH}
-
     def __call__(self, form, field):
         value = field.data or ""
         digits = sum(c.isdigit() for c in value)
@@ -57,7 +55,14 @@ class RegionForm(Form):
     )
     phone = TextField(
         _l("Phone number of the region"),
-        validators=[Optional(), DutchPhone()],
+        validators=[
+            Optional(),
+            Length(
+                max=region_admin.MAX_PHONE_LENGTH,
+                message=_l("At most %(max)s characters.", max=region_admin.MAX_PHONE_LENGTH),
+            ),
+            DutchPhone(),
+        ],
         filters=[one_line],
     )
     phone_note = TextField(
