@@ -1,4 +1,4 @@
-"""Regions as data, for administrators: rename, phone details, and merging one into another.
+"""Regions as data, for administrators: name and phone details, and merging one into another.
 
 A merge moves every row that names the region merged away to the region that stays, in one
 transaction, and then deletes the emptied region. Its opening hours go: the hours of the
@@ -65,20 +65,12 @@ class Merged:
     moved: dict[str, int]
 
 
-def rename(code: str, name: str) -> None:
-    """A new name for the region; the pop-up and the console show it at once."""
+def save(code: str, name: str, phone: str, phone_note: str) -> None:
+    """A region's name and its own line (empty strings for none), in one commit; the pop-up
+    and the console show them at once (settings_changes)."""
     with db.session() as s:
         region = s.get(Region, code)
-        region.name = name
-        s.add(region)
-        s.commit()
-
-
-def set_phone(code: str, phone: str, note: str) -> None:
-    """The regional office's own line and when it answers; empty strings for none."""
-    with db.session() as s:
-        region = s.get(Region, code)
-        region.phone, region.phone_note = phone, note
+        region.name, region.phone, region.phone_note = name, phone, phone_note
         s.add(region)
         s.commit()
 
@@ -144,19 +136,19 @@ def merge(gone: str, kept: str) -> Merged:
         # Deleted through the ORM, so that settings_changes counts the change.
         s.delete(s.get(Region, gone))
         s.commit()
-    _publish(gone, kept, open_chats, staff)
+    _publish(kept, open_chats, staff)
     return Merged(kept=kept, gone=gone, moved=moved)
 
 
-def _publish(gone: str, kept: str, open_chats: list[int], staff: set[int]) -> None:
+def _publish(kept: str, open_chats: list[int], staff: set[int]) -> None:
     """After the commit: open chats redraw (a waiting visitor follows the new queue), the
-    queues of both redraw, and the merged region's workers follow the queue of `kept`."""
+    merged region's workers follow the queue of `kept`, and that queue redraws."""
     for chat_id in open_chats:
         hub().publish(chat_topic(chat_id), {"type": "state", "chat": chat_id})
     for worker_id in sorted(staff):
         hub().publish(worker_topic(worker_id), {"type": "regions"})
+    # Nothing on the topic of `gone` any more: its pop-ups and consoles were told above.
     chats.queue_changed(kept)
-    chats.queue_changed(gone)
     staffing.changed([kept])
 
 

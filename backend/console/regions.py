@@ -170,8 +170,9 @@ def save_region(code):
     form = RegionForm()
     if not form.validate_on_submit():
         return _page(region, 400, form=form)
-    region_admin.rename(region.code, form.name.data)
-    region_admin.set_phone(region.code, form.phone.data or "", form.phone_note.data or "")
+    region_admin.save(
+        region.code, form.name.data, form.phone.data or "", form.phone_note.data or ""
+    )
     flash(_("%(region)s is saved.", region=form.name.data))
     return redirect(url_for("console.region_page", code=region.code), 303)
 
