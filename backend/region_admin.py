@@ -56,15 +56,6 @@ class Refused(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Merged:
-    """What a merge moved: rows per table name."""
-
-    kept: str
-    gone: str
-    moved: dict[str, int]
-
-
 def save(code: str, name: str, phone: str, phone_note: str) -> None:
     """A region's name and its own line (empty strings for none), in one commit; the pop-up
     and the console show them at once (settings_changes)."""
@@ -75,8 +66,8 @@ def save(code: str, name: str, phone: str, phone_note: str) -> None:
         s.commit()
 
 
-def check_merge(gone: str, kept: str) -> tuple[Region, Region]:
-    """Both regions, if `gone` may be merged into `kept`; else Refused."""
+def check_merge(gone: str, kept: str) -> None:
+    """Refused unless `gone` may be merged into `kept`."""
     if gone == kept:
         raise Refused(Refusal.SAME)
     with db.session() as s:
@@ -85,17 +76,15 @@ def check_merge(gone: str, kept: str) -> tuple[Region, Region]:
         raise Refused(Refusal.UNKNOWN)
     if source.is_demo != target.is_demo:
         raise Refused(Refusal.DEMO_MIX)
-    return source, target
 
 
-def merge(gone: str, kept: str) -> Merged:
+def merge(gone: str, kept: str) -> None:
     """Move everything of region `gone` to region `kept` and delete `gone`, in one commit.
 
     Waiting chats keep their first moment, so they take their place in time among the
     waiting of `kept`. A canned answer whose shortcut `kept` already has goes: its text stays.
     """
     check_merge(gone, kept)
-    moved: dict[str, int] = {}
     with db.session() as s:
         open_chats = list(
             s.exec(select(Chat.id).where(Chat.region_code == gone, Chat.status.in_(OPEN_STATUSES)))
@@ -110,10 +99,7 @@ def merge(gone: str, kept: str) -> Merged:
             )
         )
         for model in MOVED:
-            result = s.execute(
-                update(model).where(model.region_code == gone).values(region_code=kept)
-            )
-            moved[model.__tablename__] = result.rowcount
+            s.execute(update(model).where(model.region_code == gone).values(region_code=kept))
         # A worker of both regions keeps one row; one whose own region is now `kept` none.
         both = select(WorkerRegion.worker_id).where(WorkerRegion.region_code == kept)
         s.execute(
@@ -121,10 +107,9 @@ def merge(gone: str, kept: str) -> Merged:
                 WorkerRegion.region_code == gone, WorkerRegion.worker_id.in_(both)
             )
         )
-        result = s.execute(
+        s.execute(
             update(WorkerRegion).where(WorkerRegion.region_code == gone).values(region_code=kept)
         )
-        moved[WorkerRegion.__tablename__] = result.rowcount
         own_kept = select(Worker.id).where(Worker.region_code == kept)
         s.execute(
             delete(WorkerRegion).where(
@@ -137,7 +122,6 @@ def merge(gone: str, kept: str) -> Merged:
         s.delete(s.get(Region, gone))
         s.commit()
     _publish(kept, open_chats, staff)
-    return Merged(kept=kept, gone=gone, moved=moved)
 
 
 def _publish(kept: str, open_chats: list[int], staff: set[int]) -> None:
