@@ -12,6 +12,7 @@ from backend import (
     errors,
     hub,
     passwords,
+    postcode_cli,
     rate_limits,
     security,
     seed,
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     seed.init_app(app)
     worker_cli.init_app(app)
+    postcode_cli.init_app(app)  # flask postcodes rebuild (backend/data/SOURCES.txt)
     deployment.init_app(app)  # flask check-deployment (deploy/README.md)
     sweeper_cli.init_app(app)  # flask run-sweeper (deploy/systemd/vtchat-sweeper.service)
     passwords.init_app(app)

@@ -100,6 +100,15 @@ class Region(SQLModel, table=True):
     name: str
     observes_holidays: bool = True
     is_demo: bool = False
+    # The regional office's own line and when it answers ("ma-vr 9-17 uur"), shown in the
+    # pop-up beside the national number; empty when the region gave none.
+    phone: str = Field(default="", max_length=20)
+    phone_note: str = Field(default="", max_length=80)
+
+    @property
+    def tel(self) -> str:
+        """The phone number for a tel: link: its digits only."""
+        return "".join(c for c in self.phone if c.isdigit())
 
 
 class OpeningHours(SQLModel, table=True):

@@ -56,8 +56,8 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
 
 # ---- upgrading databases with rows in them ---------------------------------------------------
 
-HEAD = "0009"
-BEFORE_HEAD = "0008"
+HEAD = "0010"
+BEFORE_HEAD = "0009"
 WEDNESDAY = datetime(2026, 11, 18, 9, 0)  # naive UTC, as SQLite stores it
 # Rows as an older schema holds them; a column the schema at hand lacks is left out.
 ROWS = {
@@ -164,8 +164,8 @@ def test_an_empty_database_upgrades_to_head_and_down_one_step(make_app, start):
             assert revision_of(connection) == HEAD
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
-            site_columns = {c["name"] for c in inspect(connection).get_columns("site")}
-        assert "text_colour" not in site_columns and "origin" in site_columns
+            region_columns = {c["name"] for c in inspect(connection).get_columns("region")}
+        assert not {"phone", "phone_note"} & region_columns
         db.upgrade()  # and up again
         with db.engine().connect() as connection:
             assert revision_of(connection) == HEAD
@@ -195,6 +195,7 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
                 "SELECT key, origin, accent, text_colour, font, radius, corner, launcher_label"
                 " FROM site",
             )
+            region_rows = rows(connection, "SELECT code, phone, phone_note FROM region")
     assert workers == [
         ("sanne", "worker", "available", 2, 1, 0, 0),
         ("joris", "worker", "available", 2, 1, 0, 0),
@@ -204,6 +205,7 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
         ("Bo", "active", 1, 2, 0, None, None, None, None),
         ("Anna", "ended", 2, 1, 0, None, None, None, None),
     ]
+    assert region_rows == [("DEMO", "", "")]  # no phone of its own: the pop-up shows none
     assert messages == [
         (2, 1, "visitor", "Hallo", None),
         (2, 2, "worker", "Dag Bo", None),
@@ -226,20 +228,13 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
     with app.app_context():
         db.upgrade()
         with db.migrating() as connection:
-            connection.execute(
-                text(
-                    "UPDATE site SET text_colour = '#000000', radius = 0, corner = 'left'"
-                    " WHERE key = 'vt-x'"
-                )
-            )
+            connection.execute(text("UPDATE region SET phone = '0800 2000', phone_note = 'altijd'"))
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
-            site_columns = {c["name"] for c in inspect(connection).get_columns("site")}
+            region_columns = {c["name"] for c in inspect(connection).get_columns("region")}
             counts = [
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-                for table in ("worker", "chat", "message", "site")
+                for table in ("region", "worker", "chat", "message")
             ]
-            sites = rows(connection, "SELECT key, origin, accent FROM site")
-    assert "text_colour" not in site_columns
-    assert counts == [2, 3, 3, 1]
-    assert sites == [("vt-x", "https://x.example", "#1d4f91")]
+    assert "phone" not in region_columns
+    assert counts == [1, 2, 3, 3]

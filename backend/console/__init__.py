@@ -23,6 +23,7 @@ from backend.console import (  # noqa: E402, F401  (the routes)
     notes,
     overview,
     people,
+    regions,
     reset,
     retention,
     sites,

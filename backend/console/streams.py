@@ -153,6 +153,18 @@ class WorkspaceStream:
                 self.connection.follow(chat_topic(chat_id))
         self.mine |= now
 
+    def _follow_regions(self) -> None:
+        """The queues of the regions the worker works for now, and no others."""
+        self.worker = workers.get(self.worker.id) or self.worker
+        if self.connection is None:
+            return
+        now = {region_topic(code) for code in staffing.regions_of(self.worker)}
+        for topic in [t for t in self.connection.topics if t.startswith(region_topic(""))]:
+            if topic not in now:
+                self.connection.unfollow(topic)
+        for topic in sorted(now):
+            self.connection.follow(topic)
+
     def render(self, event: dict) -> str | None:
         kind = event.get("type")
         if kind == "queue":
@@ -162,6 +174,9 @@ class WorkspaceStream:
             return self._tabs()
         if kind == "offer":  # transfers: an offer of a colleague's, or the answer to ours
             return self._offer(event)
+        if kind == "regions":  # a region of theirs was merged into another (region_admin)
+            self._follow_regions()
+            return self._queue(alert=False, event=event)
         if kind in ("settings", "staffing"):
             self.worker = workers.get(self.worker.id) or self.worker
             return render_template("console/_queue.html", **queue_context(self.worker), oob=True)

@@ -100,7 +100,7 @@ def start(site_key):
             return panel("widget/_blocked.html", site=site)
         region = _chosen_region(form, site)
         if region is not None and form.role.data == "professional":
-            return panel("widget/_professional.html", site=site)
+            return panel("widget/_professional.html", site=site, region=region)
         if region is not None and not regions.status(region).is_open:
             form.region.errors.append(
                 _(
