@@ -110,6 +110,14 @@ COMMON = {
     "worker": {"region_code": "DEMO"},
     "chat": {"region_code": "DEMO", "created_at": WEDNESDAY, "last_seq": 0, "visitor_sockets": 0},
     "message": {"created_at": WEDNESDAY},
+    # From 0009 on (a site's theme): given by the app, without a server default.
+    "site": {
+        "text_colour": "#ffffff",
+        "font": "system",
+        "radius": 8,
+        "corner": "right",
+        "launcher_label": "",
+    },
 }
 
 
