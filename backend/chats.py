@@ -36,11 +36,18 @@ def new_token() -> str:
 
 
 def create(
-    region_code: str, nickname: str, age=None, gender=None, role=None, earlier_code=None
+    region_code: str,
+    nickname: str,
+    age=None,
+    gender=None,
+    role=None,
+    earlier_code=None,
+    overflowed_from=None,
 ) -> Chat:
     """Put a new chat at the back of the region's queue.
 
     `earlier_code` is a follow-up code the visitor brought from an earlier chat (followup).
+    `overflowed_from`: the visitor's own region, closed, whose partner takes the chat.
     """
     with db.session() as s:
         chat = Chat(
@@ -51,6 +58,7 @@ def create(
             gender=gender,
             role=role,
             earlier_code=earlier_code,
+            overflowed_from=overflowed_from,
             created_at=clock.now(),
             visitor_seen_at=clock.now(),
         )

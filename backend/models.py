@@ -100,6 +100,9 @@ class Region(SQLModel, table=True):
     name: str
     observes_holidays: bool = True
     is_demo: bool = False
+    # The national queue: its chats come only from regions that overflow into it, so it is
+    # no visitor's choice and has no postcodes.
+    national: bool = False
     # The regional office's own line and when it answers ("ma-vr 9-17 uur"), shown in the
     # pop-up beside the national number; empty when the region gave none.
     phone: str = Field(default="", max_length=20)
@@ -148,6 +151,16 @@ class HolidayOpen(SQLModel, table=True):
 
     region_code: str = Field(foreign_key="region.code", primary_key=True)
     holiday: str = Field(primary_key=True, max_length=40)  # the Dutch name, as `holidays` has it
+
+
+class Overflow(SQLModel, table=True):
+    """Where a region's waiting chats go when its own workers cannot take them: after waiting
+    `after_minutes`, and (`outside_hours`) all of them while the region itself is closed."""
+
+    region_code: str = Field(foreign_key="region.code", primary_key=True)
+    partner_code: str = Field(foreign_key="region.code")
+    after_minutes: int | None = None  # None: never for the wait alone
+    outside_hours: bool = False
 
 
 class Postcode(SQLModel, table=True):
@@ -228,6 +241,9 @@ class Chat(SQLModel, table=True):
     # from an earlier chat (random words; they say nothing about the visitor).
     followup_code: str | None = Field(default=None, index=True)
     earlier_code: str | None = None
+    # The region whose queue the chat started in, when it moved on to a partner region or the
+    # national queue (backend/overflow.py); its place in time stays (created_at).
+    overflowed_from: str | None = Field(default=None, foreign_key="region.code")
 
     @property
     def is_open(self) -> bool:

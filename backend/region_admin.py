@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func, update
 from sqlmodel import select
 
-from backend import chats, db, staffing
+from backend import chats, db, overflow, staffing
 from backend.hub import chat_topic, hub, worker_topic
 from backend.models import (
     OPEN_STATUSES,
@@ -21,6 +21,7 @@ from backend.models import (
     DateHours,
     HolidayOpen,
     OpeningHours,
+    Overflow,
     Postcode,
     Region,
     Registration,
@@ -37,9 +38,12 @@ MAX_PHONE_NOTE_LENGTH = 80
 # that no table is missing here). Moved: the row now names the region that stays.
 MOVED = (Postcode, Site, Worker, Chat, Registration, AuditEntry, CannedAnswer)
 # Dropped: the region merged away loses them; the hours of the region that stays stay.
-DROPPED = (OpeningHours, DateHours, HolidayOpen)
+DROPPED = (OpeningHours, DateHours, HolidayOpen, Overflow)
 # Moved unless the worker already works for the region that stays (one row per key).
 MERGED = (WorkerRegion,)
+# Other columns naming a region: a chat that overflowed from `gone` came from `kept` now; an
+# overflow into `gone` goes (backend/overflow.py), as `kept` may be that very region.
+OTHER_COLUMNS = ((Chat, "overflowed_from"), (Overflow, "partner_code"))
 
 
 class Refusal(StrEnum):
@@ -116,6 +120,8 @@ def merge(gone: str, kept: str) -> None:
                 WorkerRegion.region_code == kept, WorkerRegion.worker_id.in_(own_kept)
             )
         )
+        s.execute(update(Chat).where(Chat.overflowed_from == gone).values(overflowed_from=kept))
+        overflow.drop_region(gone, s)
         for model in DROPPED:
             s.execute(delete(model).where(model.region_code == gone))
         # Deleted through the ORM, so that settings_changes counts the change.

@@ -33,16 +33,22 @@ DEMO_SITES = [
 ]
 
 
+# The national queue: no postcodes of its own; its workers are those given the region.
+NATIONAL = ("NL", "Landelijk")
+
+
 def seed_regions() -> int:
-    """Load the CBS regions and the postcode table; a region's default week is Mon-Fri 9-17."""
+    """Load the CBS regions and the postcode table, and the national queue that regions may
+    overflow into; a region's default week is Mon-Fri 9-17."""
     with db.session() as s:
         if s.exec(select(Region).where(Region.is_demo == False)).first():  # noqa: E712
-            return 0
+            return _add_national(s)
         with open(DATA / "vt_regios_cbs2025.csv", newline="", encoding="utf-8") as f:
             regions = [Region(code=r["vt_code"], name=r["vt_naam_cbs"]) for r in csv.DictReader(f)]
-        s.add_all(regions)
+        national = Region(code=NATIONAL[0], name=NATIONAL[1], national=True)
+        s.add_all([*regions, national])
         s.flush()  # no ORM relationships: insert the regions before what refers to them
-        for region in regions:
+        for region in [*regions, national]:
             for weekday, opens, closes in hours.DEFAULT_WEEK:
                 s.add(
                     OpeningHours(
@@ -61,6 +67,20 @@ def seed_regions() -> int:
             )
         s.commit()
         return len(regions)
+
+
+def _add_national(s) -> int:
+    """A database seeded before the national queue existed gets it, with the default week."""
+    if s.get(Region, NATIONAL[0]) is not None:
+        return 0
+    s.add(Region(code=NATIONAL[0], name=NATIONAL[1], national=True))
+    s.flush()
+    s.add_all(
+        OpeningHours(region_code=NATIONAL[0], weekday=day, opens_minute=o, closes_minute=c)
+        for day, o, c in hours.DEFAULT_WEEK
+    )
+    s.commit()
+    return 1
 
 
 def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:

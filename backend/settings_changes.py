@@ -16,11 +16,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from backend.hub import hub
-from backend.models import DateHours, HolidayOpen, OpeningHours, Region, Retention, Site
+from backend.models import (
+    DateHours,
+    HolidayOpen,
+    OpeningHours,
+    Overflow,
+    Region,
+    Retention,
+    Site,
+)
 
 MAX_AGE = 1.0  # seconds
 TOPIC = "settings"
-SETTINGS = (Site, Region, OpeningHours, DateHours, HolidayOpen, Retention)
+SETTINGS = (Site, Region, OpeningHours, DateHours, HolidayOpen, Retention, Overflow)
 
 _generation = 0
 _lock = threading.Lock()

@@ -110,15 +110,18 @@ class SharedPages:
         return [body]
 
 
-def share_until(status, now: datetime) -> None:
+def share_until(status, now: datetime, *also) -> None:
     """Mark this request's answer as the same for every first visit until the hours turn.
 
     `status` is the region's hours.Status at `now`: the page changes when it opens or
-    closes, and at midnight (today's hours).
+    closes, and at midnight (today's hours); `also`, the statuses of other regions the page
+    depends on (the partner taking the chats of a closed region), when theirs turn.
     """
     local = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
     midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), local.tzinfo)
-    turns = [t for t in (status.closes_at, status.next_opening) if t is not None]
+    turns = [
+        t for each in (status, *also) for t in (each.closes_at, each.next_opening) if t is not None
+    ]
     request.environ[MARK] = min([midnight, *turns])
     settings_changes.listen()
 

@@ -18,7 +18,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from backend import blocks, chats, presence, staffing, timeouts
+from backend import blocks, chats, overflow, presence, staffing, timeouts
 from backend.console import streams as console_streams
 from backend.models import PresenceKind
 
@@ -31,7 +31,10 @@ def sweep() -> dict[str, int]:
     _let_others_run()
     stale, gone = presence.expire()
     steps = {
-        # Closing first: a visitor still waiting at closing time is told why the chat ended.
+        # Overflow first: a region that closes hands its waiting chats to an open partner
+        # rather than ending them; and a chat that waited long enough moves on.
+        "overflowed": lambda: len(overflow.move_due()),
+        # Then closing: a visitor still waiting at closing time is told why the chat ended.
         "closed queue": lambda: len(timeouts.close_queues()),
         "left the queue": lambda: len(timeouts.abandon_gone()),
         "visitor gone": lambda: len(timeouts.end_gone_active()),

@@ -85,6 +85,16 @@ def log_in(client, username="demo", password="demo"):
     return client.post("/console/login", data={"username": username, "password": password})
 
 
+def add_site(app, key: str, region_code: str, origin: str = "https://site.example") -> str:
+    """Register a site whose pop-up belongs to `region_code`, for a test; its key."""
+    from backend.models import Site
+
+    with app.app_context(), db.session() as s:
+        s.add(Site(key=key, name=key, region_code=region_code, origin=origin))
+        s.commit()
+    return key
+
+
 def logged_in_as(app, role: str, username: str):
     """A console client of this demo worker, given `role` (a WorkerRole) first."""
     from sqlalchemy import update

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from backend import regions
-from tests.helpers import counted_queries, text_of
+from tests.helpers import add_site, counted_queries, text_of
 
 REGION = "VT20"  # Utrecht: keeps the holidays
 SITE_PAGE = "/w/vt-utrecht"
@@ -17,18 +17,9 @@ KONINGSDAG_11H = datetime(2026, 4, 27, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def utrecht_site(app):
-    from backend import db
-    from backend.models import Site
-
     with app.app_context():
         regions.set_week(REGION, [(day, 9 * 60, 17 * 60) for day in range(5)])
-        with db.session() as s:
-            s.add(
-                Site(
-                    key="vt-utrecht", name="Utrecht", region_code=REGION, origin="https://u.example"
-                )
-            )
-            s.commit()
+    add_site(app, "vt-utrecht", REGION, "https://u.example")
 
 
 def popup(app) -> str:

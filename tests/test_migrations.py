@@ -56,8 +56,8 @@ def test_a_database_made_before_migrations_is_adopted_and_upgraded(make_app):
 
 # ---- upgrading databases with rows in them ---------------------------------------------------
 
-HEAD = "0010"
-BEFORE_HEAD = "0009"
+HEAD = "0011"
+BEFORE_HEAD = "0010"
 WEDNESDAY = datetime(2026, 11, 18, 9, 0)  # naive UTC, as SQLite stores it
 # Rows as an older schema holds them; a column the schema at hand lacks is left out.
 ROWS = {
@@ -173,7 +173,10 @@ def test_an_empty_database_upgrades_to_head_and_down_one_step(make_app, start):
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
             region_columns = {c["name"] for c in inspect(connection).get_columns("region")}
-        assert not {"phone", "phone_note"} & region_columns
+            chat_columns = {c["name"] for c in inspect(connection).get_columns("chat")}
+            tables = set(inspect(connection).get_table_names())
+        assert "national" not in region_columns and "overflowed_from" not in chat_columns
+        assert "overflow" not in tables
         db.upgrade()  # and up again
         with db.engine().connect() as connection:
             assert revision_of(connection) == HEAD
@@ -203,7 +206,7 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
                 "SELECT key, origin, accent, text_colour, font, radius, corner, launcher_label"
                 " FROM site",
             )
-            region_rows = rows(connection, "SELECT code, phone, phone_note FROM region")
+            region_rows = rows(connection, "SELECT code, phone, phone_note, national FROM region")
     assert workers == [
         ("sanne", "worker", "available", 2, 1, 0, 0),
         ("joris", "worker", "available", 2, 1, 0, 0),
@@ -213,7 +216,7 @@ def test_a_filled_database_upgrades_with_the_new_columns_defaults(make_app, star
         ("Bo", "active", 1, 2, 0, None, None, None, None),
         ("Anna", "ended", 2, 1, 0, None, None, None, None),
     ]
-    assert region_rows == [("DEMO", "", "")]  # no phone of its own: the pop-up shows none
+    assert region_rows == [("DEMO", "", "", False)]  # no phone of its own: the pop-up shows none
     assert messages == [
         (2, 1, "visitor", "Hallo", None),
         (2, 2, "worker", "Dag Bo", None),
@@ -236,7 +239,21 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
     with app.app_context():
         db.upgrade()
         with db.migrating() as connection:
-            connection.execute(text("UPDATE region SET phone = '0800 2000', phone_note = 'altijd'"))
+            connection.execute(
+                text(
+                    "INSERT INTO region (code, name, observes_holidays, is_demo, national,"
+                    " phone, phone_note) VALUES ('NL', 'Landelijk', true, false, true, '', '')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO overflow (region_code, partner_code, after_minutes,"
+                    " outside_hours) VALUES ('DEMO', 'NL', 10, false)"
+                )
+            )
+            connection.execute(
+                text("UPDATE chat SET region_code = 'NL', overflowed_from = 'DEMO' WHERE id = 1")
+            )
             command.downgrade(alembic(connection), "-1")
             assert revision_of(connection) == BEFORE_HEAD
             region_columns = {c["name"] for c in inspect(connection).get_columns("region")}
@@ -244,5 +261,7 @@ def test_a_filled_database_goes_down_one_step_keeping_its_rows(make_app):
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                 for table in ("region", "worker", "chat", "message")
             ]
-    assert "phone" not in region_columns
-    assert counts == [1, 2, 3, 3]
+            moved = rows(connection, "SELECT region_code FROM chat WHERE id = 1")
+    assert "national" not in region_columns
+    assert counts == [2, 2, 3, 3]
+    assert moved == [("NL",)]  # it waits where it moved to

@@ -176,17 +176,18 @@ def test_a_post_without_the_form_token_changes_nothing(app, admin):
 # ---- merging ---------------------------------------------------------------------------------
 
 
-def test_every_table_naming_a_region_is_handled_by_a_merge():
-    """A new table with a region column must be moved, merged or dropped on purpose."""
+def test_every_column_naming_a_region_is_handled_by_a_merge():
+    """A new column naming a region must be moved, merged or dropped on purpose."""
     naming = {
-        table.name
+        (table.name, fk.parent.name)
         for table in SQLModel.metadata.tables.values()
-        if any(fk.target_fullname == "region.code" for fk in table.foreign_keys)
+        for fk in table.foreign_keys
+        if fk.target_fullname == "region.code"
     }
     handled = {
-        model.__tablename__
+        (model.__tablename__, "region_code")
         for model in (*region_admin.MOVED, *region_admin.DROPPED, *region_admin.MERGED)
-    }
+    } | {(model.__tablename__, column) for model, column in region_admin.OTHER_COLUMNS}
     assert naming == handled
 
 

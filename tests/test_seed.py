@@ -26,8 +26,10 @@ def count(model, *where):
 def test_every_region_of_the_cbs_list_is_loaded(app):
     expected = {row["vt_code"]: row["vt_naam_cbs"] for row in csv_rows("vt_regios_cbs2025.csv")}
     with app.app_context():
-        loaded = {r.code: r.name for r in regions.all_regions()}
+        loaded = {r.code: r.name for r in regions.all_regions() if not r.national}
+        national = [(r.code, r.name) for r in regions.all_regions() if r.national]
     assert loaded == expected
+    assert national == [("NL", "Landelijk")]  # the queue that regions may overflow into
 
 
 def test_real_regions_open_monday_to_friday_nine_to_five(app):
@@ -118,7 +120,7 @@ def test_init_db_command_creates_and_loads_a_fresh_database(make_app):
     n = len(csv_rows("vt_regios_cbs2025.csv"))
     assert f"{n} regions loaded" in result.output
     with fresh.app_context():
-        assert count(Region) == n
+        assert count(Region) == n + 1  # and the national queue
         assert regions.by_postcode("3511").name == "Utrecht"
 
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import delete
 
 from backend import db, regions, settings_changes
-from backend.models import OpeningHours, Site
-from tests.helpers import COOKIE, DEMO_SITE, counted_queries, text_of
+from backend.models import OpeningHours
+from tests.helpers import COOKIE, DEMO_SITE, add_site, counted_queries, text_of
 
 SITE = "vt-test-hours"
 REGION = "VT20"  # Utrecht, a real region: it keeps its holidays
@@ -22,10 +22,7 @@ def site(app):
     """A site of a region open on weekdays from 9 to 17."""
     with app.app_context():
         regions.set_week(REGION, [(day, 9 * 60, 17 * 60) for day in range(5)])
-        with db.session() as s:
-            s.add(Site(key=SITE, name="Test", region_code=REGION, origin="https://t.example"))
-            s.commit()
-    return SITE
+    return add_site(app, SITE, REGION, "https://t.example")
 
 
 def first_visit(app, site=SITE):

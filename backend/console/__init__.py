@@ -21,6 +21,7 @@ from backend.console import (  # noqa: E402, F401  (the routes)
     ending,
     hours,
     notes,
+    overflow,
     overview,
     people,
     regions,

@@ -1,11 +1,11 @@
-"""The console's own forms: the advice registration that ends a chat."""
+"""The console's own forms: the advice registration that ends a chat, and a region's overflow."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import Length, NumberRange, Optional
 
-from backend import blocks, registrations
+from backend import blocks, overflow, regions, registrations
 from backend.forms import Form, Refuses, TextBox, lines
 from backend.models import AskedBy, ContactKind, Referral, Topic, Under18
 
@@ -126,3 +126,48 @@ class RegistrationForm(Form):
     def block_hours(self) -> int | None:
         value = self.block.data or ""
         return int(value) if value.isdigit() and int(value) in blocks.DURATIONS else None
+
+
+class OverflowForm(Form):
+    """Where a region's waiting chats go: a partner region or the national queue, after a
+    wait, while the region is closed, or both (backend/overflow.py)."""
+
+    partner = SelectField(_l("Partner region or national queue"), validate_choice=True)
+    after_minutes = IntegerField(
+        _l("After waiting this many minutes"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=overflow.MAX_AFTER_MINUTES,
+                message=_l("Between 1 and %(max)s minutes.", max=overflow.MAX_AFTER_MINUTES),
+            ),
+        ],
+    )
+    outside_hours = BooleanField(_l("And while this region is closed"))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and self.partner.data and not (self.after_minutes.data or self.outside_hours.data):
+            self.after_minutes.errors.append(
+                _l("Give a number of minutes, tick the closed hours, or both.")
+            )
+            return False
+        return valid
+
+
+def overflow_form(region, posted: bool = False) -> OverflowForm:
+    """The region's overflow as its form, with the regions it may overflow into: others of
+    its kind (demo with demo), the national queue among the real ones."""
+    form = OverflowForm() if posted else OverflowForm(formdata=None)
+    form.partner.choices = [("", _l("Nowhere: the chats wait for this region"))] + [
+        (r.code, r.name)
+        for r in regions.all_regions(include_demo=region.is_demo)
+        if r.code != region.code and r.is_demo == region.is_demo
+    ]
+    if not posted:
+        rule = overflow.rule_of(region.code)
+        form.partner.data = rule.partner_code if rule else ""
+        form.after_minutes.data = rule.after_minutes if rule else None
+        form.outside_hours.data = rule.outside_hours if rule else False
+    return form

@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from backend import clock, hours, regions, staffing
 from backend.console import bp
 from backend.console.auth import login_required
+from backend.console.forms import overflow_form
 from backend.console.scope import managed_region, managers_only
 from backend.forms import HIDDEN_CATEGORIES, ConfirmForm, Form, Refuses, TextField
 from backend.models import Region
@@ -175,6 +176,7 @@ def _page(region: Region, status: int = 200, **forms):
         "date_form": DateForm(formdata=None),
         "holidays_form": holidays,
         "week_form": week,
+        "overflow_form": overflow_form(region),
         "day_names": DAY_NAMES,
         "periods": PERIODS,
         "fmt": hours.fmt_minute,

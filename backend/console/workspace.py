@@ -59,6 +59,8 @@ def queue_context(worker: Worker, waiting_in=chats.waiting_in) -> dict:
         "worker": worker,
         "waiting": waiting,
         "region_names": region_names(codes),
+        # Where chats that overflowed into these queues started (backend/overflow.py).
+        "came_from": region_names(sorted({c.overflowed_from for c in waiting} - {None})),
         "at_capacity": chats.at_capacity(worker.id),
         "confirm": ConfirmForm(formdata=None),
         "availability_form": AvailabilityForm(formdata=None, availability=worker.availability),

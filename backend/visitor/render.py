@@ -7,7 +7,7 @@ from flask import render_template, request, session, url_for
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
-from backend import blocks, chats, db, followup, presence, regions, staffing
+from backend import blocks, chats, db, followup, overflow, presence, regions, staffing
 from backend.forms import ConfirmForm, MessageForm, StartForm
 from backend.models import Chat, ChatStatus, PresenceKind, Site, Worker
 from backend.visitor import tickets
@@ -71,7 +71,14 @@ def retention_period(hours: int) -> str:
 def status_context(site: Site) -> dict:
     region = regions.get(site.region_code)
     # `shared`: nothing in the session, so nothing of this visitor's on the page.
-    return {"site": site, "region": region, "status": regions.status(region), "shared": not session}
+    # `helped_by`: the region is closed, and an open partner takes its chats meanwhile.
+    return {
+        "site": site,
+        "region": region,
+        "status": regions.status(region),
+        "helped_by": overflow.taking_over(region),
+        "shared": not session,
+    }
 
 
 def empty_forms() -> dict:
@@ -143,7 +150,9 @@ def start_form(site: Site, fresh: bool = False) -> StartForm:
     """The start form with the regions this site offers; a new one has the site's region."""
     form = StartForm(formdata=None) if fresh else StartForm()
     form.region.choices = [
-        SelectChoice(r.code, r.name) for r in regions.all_regions(include_demo=site.is_demo)
+        SelectChoice(r.code, r.name)
+        for r in regions.all_regions(include_demo=site.is_demo)
+        if not r.national  # reached only by overflow (backend/overflow.py)
     ]
     if fresh or not form.is_submitted():
         form.region.data = site.region_code

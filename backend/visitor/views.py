@@ -21,6 +21,7 @@ from backend import (
     clock,
     followup,
     message_boxes,
+    overflow,
     presence,
     rate_limits,
     regions,
@@ -71,7 +72,9 @@ def page(site_key):
     context = status_context(site)
     if context["shared"]:
         # A first visit: the page is the same for all of them (backend/shared_pages.py).
-        shared_pages.share_until(context["status"], clock.now())
+        partner = context["helped_by"]
+        also = [regions.status(partner)] if partner is not None else []
+        shared_pages.share_until(context["status"], clock.now(), *also)
     return panel("widget/_status.html", **context)
 
 
@@ -101,6 +104,9 @@ def start(site_key):
         region = _chosen_region(form, site)
         if region is not None and form.role.data == "professional":
             return panel("widget/_professional.html", site=site, region=region)
+        # Closed, but overflowing outside its hours to an open partner: the partner's queue.
+        partner = overflow.taking_over(region) if region is not None else None
+        came_from, region = (region, partner) if partner is not None else (None, region)
         if region is not None and not regions.status(region).is_open:
             form.region.errors.append(
                 _(
@@ -119,6 +125,7 @@ def start(site_key):
                 form.role.data or None,
                 # Stored whatever it is: nobody learns whether a code exists.
                 earlier_code=followup.normalise(form.earlier_code.data),
+                overflowed_from=came_from.code if came_from else None,
             )
             session["chat"] = chat.token
             # Kept after "chat" is cleared at the end, for a block on this token.
