@@ -28,7 +28,7 @@ setup: $(BIN)/.installed $(MO) instance/secret_key
 
 run: setup
 	VTCHAT_SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app backend init-db
-	VTCHAT_SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app backend seed-demo --history 13
+	VTCHAT_SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app backend seed-demo --history 13 --coordinator
 	VTCHAT_SECRET_KEY=$$(cat instance/secret_key) \
 		$(BIN)/gunicorn -c backend/gunicorn_conf.py 'backend:create_app()'
 

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from sqlmodel import select
 
 from backend import canned, db, hours, passwords
-from backend.models import OpeningHours, Postcode, Region, Site, Worker
+from backend.models import OpeningHours, Postcode, Region, Site, Worker, WorkerRole
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_REGION = "DEMO"
@@ -24,6 +24,9 @@ DEMO_REGIONS = [
     (DEMO_REGION, "Demo-regio (altijd open)", [("demo", "Sanne"), ("demo2", "Joris")]),
     (SECOND_DEMO_REGION, "Demo-regio Noord (altijd open)", [("demo3", "Ilse")]),
 ]
+
+# Only with `seed-demo --coordinator` (make run): the tests' demo has workers alone.
+DEMO_COORDINATOR = ("demo4", "Fatima")
 
 # Demo host pages styled as a few regional sites; all route to the round-the-clock demo region.
 DEMO_SITES = [
@@ -106,6 +109,29 @@ def seed_demo(demo_origin: str) -> list[tuple[str, str, str]]:
         s.commit()
     seed_canned_answers(demo=True)
     return logins
+
+
+def seed_demo_coordinator() -> tuple[str, str, str]:
+    """A coordinator of both demo regions with the demo password (once): the overview, hours
+    and statistics of `make run` to look at. Never of a real region."""
+    from backend import staffing
+
+    username, display_name = DEMO_COORDINATOR
+    with db.session() as s:
+        found = s.exec(select(Worker).where(Worker.username == username)).first()
+        if found is None:
+            found = Worker(
+                username=username,
+                display_name=display_name,
+                password_hash=passwords.hash_password(DEMO_PASSWORD),
+                region_code=DEMO_REGION,
+                role=WorkerRole.COORDINATOR,
+            )
+            s.add(found)
+            s.commit()
+        worker_id = found.id
+    staffing.add_region(worker_id, SECOND_DEMO_REGION)
+    return username, DEMO_PASSWORD, DEMO_REGION
 
 
 def _demo_region(code: str, name: str, workers) -> list[tuple[str, str, str]]:
@@ -191,8 +217,13 @@ def init_db_command():
     default=0,
     help="Also add this many weeks of past chats in the demo regions, for the statistics.",
 )
+@click.option(
+    "--coordinator",
+    is_flag=True,
+    help=f"Also a demo coordinator of both demo regions ({DEMO_COORDINATOR[0]}), for the overview.",
+)
 @with_appcontext
-def seed_demo_command(weeks):
+def seed_demo_command(weeks, coordinator):
     """Add the demo region, demo sites and demo workers, and print how to use them."""
     from backend import demo_history  # it reads the demo regions from here
 
@@ -200,6 +231,8 @@ def seed_demo_command(weeks):
     seed_regions()
     logins = seed_demo(current_app.config["DEMO_ORIGIN"])
     retired = retire_old_demo_workers()
+    if coordinator:
+        logins.append(seed_demo_coordinator())
     if weeks:
         added = demo_history.add(weeks)
         click.echo(f"Past demo chats added for the statistics: {added}.")

@@ -185,3 +185,15 @@ def test_a_worker_gets_no_overview_socket(app, server):  # noqa: F811
     log_in(worker)
     with connect(server, "/console/overview/ws", worker) as ws:
         assert receive_close(ws) == 1008
+
+
+def test_after_a_merge_the_overview_shows_the_regions_that_are_left(app, server):  # noqa: F811
+    from backend import region_admin
+
+    ilse = logged_in_as(app, WorkerRole.COORDINATOR, "demo3")  # of the second demo region
+    with connect(server, "/console/overview/ws", ilse) as ws:
+        assert "Demo-regio Noord" in text_of(receive(ws))
+        with app.app_context():
+            region_admin.merge("DEMO2", "DEMO")
+        frame = receive_until(ws, "Demo-regio (altijd open)")
+    assert 'id="shift-DEMO"' in frame and 'id="shift-DEMO2"' not in frame

@@ -240,3 +240,26 @@ def test_the_statistics_of_the_demo_show_the_history(app):
         )
     assert figures.started > 300
     assert all(n > 0 for _, n in figures.weeks[3:-1])
+
+
+def test_seed_demo_adds_a_demo_coordinator_only_when_asked_and_only_once(app, runner):
+    from backend import staffing
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        assert count(Worker, Worker.username == "demo4") == 0
+    for _ in range(2):
+        result = runner.invoke(args=["seed-demo", "--coordinator"])
+        assert result.exit_code == 0, result.output
+    assert "demo4" in result.output
+    with app.app_context(), db.session() as s:
+        assert count(Worker, Worker.username == "demo4") == 1
+        fatima = s.exec(select(Worker).where(Worker.username == "demo4")).one()
+        assert fatima.role == "coordinator"
+        assert staffing.regions_of(fatima) == [DEMO_REGION, SECOND_DEMO_REGION]  # demo only
+    client = app.test_client()
+    assert (
+        client.post("/console/login", data={"username": "demo4", "password": "demo"}).status_code
+        == 303
+    )
+    assert client.get("/console/overview").status_code == 200

@@ -45,7 +45,9 @@ def overview():
 def overview_refresh():
     """Asked every minute by an open overview: keeps the session and every region current."""
     _overseer_only()
-    return render_template("console/_shifts.html", worker=g.worker, shifts=_shifts(g.worker))
+    return render_template(
+        "console/_shifts.html", worker=g.worker, shifts=_shifts(g.worker), oob=True
+    )
 
 
 def _read_along_context(worker: Worker, chat: Chat, **extra) -> dict:
@@ -141,10 +143,12 @@ class OverviewStream:
         if not workers.session_is_current(workers.get(self.worker.id), self.epoch):
             return self._logged_out()
         if self.chat_id is None:
-            return render_template(
-                "console/_shifts.html", worker=self.worker, shifts=_shifts(self.worker)
-            )
+            return self._all_regions()
         return self._chat()
+
+    def _all_regions(self) -> str:
+        shifts = _shifts(self.worker)
+        return render_template("console/_shifts.html", worker=self.worker, shifts=shifts, oob=True)
 
     def _logged_out(self) -> str:
         if self.connection is not None:
@@ -163,6 +167,11 @@ class OverviewStream:
             return self._logged_out()
         if self.chat_id is None:
             region = event.get("region")
+            if kind == "regions":  # a merge (backend/region_admin.py): one region fewer
+                self.worker = workers.get(self.worker.id) or self.worker
+                for topic in self.topics():
+                    self.connection.follow(topic)
+                return self._all_regions()
             if kind in ("queue", "staffing") and region:
                 shift = oversight.shift(self.worker, region)
                 return render_template("console/_shift.html", shift=shift, oob=True)
