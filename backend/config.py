@@ -65,6 +65,8 @@ _SETTINGS = {
     "MAX_SOCKETS_PER_PERSON": (3, int),
     # Password checks (argon2, 64 MiB each) one process runs at once; more logins wait.
     "PASSWORD_CHECKS": (2, int),
+    # argon2's cost for new hashes: "standard" (RFC 9106), or "tests" for the test suite only.
+    "PASSWORD_HASHING": ("standard", str),
     # Failed logins allowed per account (by the username typed), then a wait: growing delays.
     "LOGIN_LIMITS": ("5 per minute;20 per hour;50 per day", str),
     # Failed logins allowed from one client (a keyed hash of its address, in memory only).

@@ -174,6 +174,16 @@ def check_demo_passwords() -> str:
     return "no account outside the demo region opens with the demo password"
 
 
+def check_password_hashing() -> str:
+    cost = current_app.config["PASSWORD_HASHING"]
+    if cost != "standard":
+        raise Failed(
+            f"VTCHAT_PASSWORD_HASHING is {cost!r}: new passwords would be hashed at the test"
+            " suite's cost. Leave it unset (standard)."
+        )
+    return "argon2id at RFC 9106's cost"
+
+
 def check_sweeper() -> str:
     config = current_app.config
     if not config["SWEEP_IN_APP"] and isinstance(hub(), InProcessHub):
@@ -205,6 +215,7 @@ CHECKS: list[tuple[str, Callable[[], str], bool]] = [
     ("hub", check_hub, False),
     ("rate limits", check_rate_limit_storage, False),
     ("per-client limits", check_per_client_limits, False),
+    ("password hashing", check_password_hashing, False),
     ("demo passwords", check_demo_passwords, True),
     ("sweeper", check_sweeper, True),
 ]

@@ -15,6 +15,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106's low-memory profile, a random salt per hash
+# VTCHAT_PASSWORD_HASHING=tests: argon2id still, with 1 MiB and one pass, for the test suite
+# alone, where hundreds of logins would otherwise cost minutes of CPU; `flask
+# check-deployment` fails with it. A check uses the cost stored in the hash it checks.
+_test_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+COSTS = ("standard", "tests")
+
+
+def _current() -> PasswordHasher:
+    return _test_hasher if current_app.config["PASSWORD_HASHING"] == "tests" else _hasher
+
 
 MIN_LENGTH = 12
 
@@ -40,11 +50,13 @@ def _bounded(work, *args):
 
 
 def hash_password(password: str) -> str:
-    return _bounded(_hasher.hash, password)
+    return _bounded(_current().hash, password)
 
 
 def _matches(password_hash: str, password: str) -> bool:
     try:
+        # Any hasher checks any hash, by the cost stored in it; this runs in a thread of its
+        # own under gevent (no app context), so never _current().
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
@@ -56,13 +68,14 @@ def verify(password_hash: str, password: str) -> bool:
 
 
 @cache
-def _unknown_user_hash() -> str:
-    return _hasher.hash(secrets.token_hex(16))
+def _unknown_user_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash(secrets.token_hex(16))
 
 
 def verify_unknown(password: str) -> bool:
     """For a username nobody has: as much work as a real check, so the answer tells nothing."""
-    return _bounded(lambda: _matches(_unknown_user_hash(), password) and False)
+    unknown = _unknown_user_hash(_current())
+    return _bounded(lambda: _matches(unknown, password) and False)
 
 
 def init_app(app):

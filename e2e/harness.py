@@ -218,6 +218,8 @@ def serve(folder: Path, stack: str = "sqlite", instances: int = 2, **settings: s
             "VTCHAT_CHAT_BASE_URL": f"http://localhost:{port}",
             "VTCHAT_DEMO_ORIGIN": f"http://127.0.0.1:{port}",
             "VTCHAT_SECRET_KEY": secrets.token_hex(32),
+            # argon2 at the test suite's cost: the browser tests log in often.
+            "VTCHAT_PASSWORD_HASHING": "tests",
         }
         if proxied:
             redis = running.enter_context(services.redis())

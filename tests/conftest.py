@@ -68,6 +68,8 @@ def _config(database_url, **overrides) -> dict:
         # The hosts tests call the app by: the test client, real servers on 127.0.0.1, and
         # the public host behind a proxy. Unset, they come from CHAT_BASE_URL and DEMO_ORIGIN.
         "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "demo.example", "chat.example"],
+        # argon2 at a test's cost: hundreds of logins (backend/passwords.py).
+        "PASSWORD_HASHING": "tests",
     }
     config.update(overrides)
     return config

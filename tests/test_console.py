@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
@@ -63,6 +64,20 @@ def test_passwords_are_stored_as_argon2id_hashes(app):
     for w in workers:
         assert w.password_hash.startswith("$argon2id$")
         assert w.password_hash != "demo"
+
+
+@pytest.mark.parametrize(
+    ("cost", "parameters"), [("standard", "m=65536,t=3,p=4"), ("tests", "m=1024,t=1,p=1")]
+)
+def test_a_deployment_hashes_at_rfc_9106s_cost_and_only_the_tests_cheaper(
+    make_app, cost, parameters
+):
+    from backend import passwords
+
+    with make_app(PASSWORD_HASHING=cost).app_context():
+        made = passwords.hash_password("een lang wachtwoord")
+        assert made.startswith(f"$argon2id$v=19${parameters}$")
+        assert passwords.verify(made, "een lang wachtwoord")
 
 
 def test_console_needs_a_login(client, app):

@@ -20,6 +20,7 @@ DEPLOYED = {
     "PROXY_HOPS": 1,
     "START_LIMIT_PER_CLIENT": "1000/minute",
     "LOGIN_CLIENT_LIMITS": "1000/minute",
+    "PASSWORD_HASHING": "standard",
 }
 
 
@@ -49,7 +50,7 @@ def closed_port() -> int:
 def test_a_good_deployment_passes_every_check(make_app):
     result = check(make_app(**DEPLOYED))
     assert result.exit_code == 0, result.output
-    assert "All 8 checks passed." in result.output
+    assert "All 9 checks passed." in result.output
     assert "FOUT" not in result.output
     assert line(result, "database").startswith("ok    database")
     assert "at the newest migration" in line(result, "database")
@@ -62,7 +63,7 @@ def test_a_missing_secret_key_fails(make_app, monkeypatch):
     assert result.exit_code == 1
     assert line(result, "secret key").startswith("FOUT")
     assert "VTCHAT_SECRET_KEY is not set" in line(result, "secret key")
-    assert "1 of 8 checks failed: this deployment is not ready." in result.output
+    assert "1 of 9 checks failed: this deployment is not ready." in result.output
 
 
 def test_a_short_secret_key_fails(make_app, monkeypatch):
@@ -190,3 +191,9 @@ def test_a_separate_sweeper_without_a_shared_hub_fails(make_app):
     result = check(make_app(SWEEP_IN_APP=False, **DEPLOYED))
     assert result.exit_code == 1
     assert "VTCHAT_SWEEP_IN_APP=0 needs a shared hub" in line(result, "sweeper")
+
+
+def test_passwords_hashed_at_the_test_suites_cost_fail(make_app):
+    result = check(make_app(**{**DEPLOYED, "PASSWORD_HASHING": "tests"}))
+    assert result.exit_code == 1
+    assert "VTCHAT_PASSWORD_HASHING is 'tests'" in line(result, "password hashing")
