@@ -52,6 +52,8 @@ def test_the_environment_file_passes_the_deployment_checks_it_can(make_app, monk
     }
     settings["SWEEP_IN_APP"] = True  # the separate sweeper needs Redis, which this test has not
     settings.pop("STATIC_ROOT")
+    # Unset in the file, so the deployment's default; the tests' own cost is not it.
+    settings.setdefault("PASSWORD_HASHING", _SETTINGS["PASSWORD_HASHING"][0])
     result = make_app(**settings).test_cli_runner().invoke(args=["check-deployment"])
     assert result.exit_code == 0, result.output
 
