@@ -188,15 +188,18 @@ def _upsert(kind: PresenceKind, ref_id: int, process: str, sockets: int) -> None
             s.rollback()
             s.execute(update(Presence).where(*mine).values(seen_at=now, sockets=sockets))
             s.commit()
-    _touch_seen(kind, [ref_id])
+    # The same moment as the row: whoever sees the row written (a sweeper in another thread,
+    # a test that moves the clock on) finds the chat's last-seen no later than it.
+    _touch_seen(kind, [ref_id], now)
 
 
-def _touch_seen(kind: PresenceKind, ids: list[int]) -> None:
+def _touch_seen(kind: PresenceKind, ids: list[int], now=None) -> None:
     """The visitor was there just now: the sweeper counts their absence from this moment."""
     if kind != PresenceKind.VISITOR or not ids:
         return
     with db.session() as s:
-        s.execute(update(Chat).where(Chat.id.in_(ids)).values(visitor_seen_at=clock.now()))
+        seen = now or clock.now()
+        s.execute(update(Chat).where(Chat.id.in_(ids)).values(visitor_seen_at=seen))
         s.commit()
 
 

@@ -70,6 +70,25 @@ def test_after_kill_9_the_dead_process_sockets_stop_counting(ctx, clock, hub):
     assert chats.get(waiting.id).status == "abandoned"  # no ghost before a new visitor
 
 
+def test_a_closed_socket_counts_the_visitors_absence_from_the_moment_its_row_says(ctx, clock):
+    """One moment for both writes: a sweep (or a test) that sees the row written and moves on
+    never finds the chat seen later than the row (a race in tests/test_sockets.py)."""
+    chat = chats.create("DEMO", "Anna")
+    presence.arrived(VISITOR, chat.id)
+    start = clock.at
+
+    def ticking():
+        clock.at += timedelta(seconds=1)  # every reading of the clock is a second later
+        return clock.at
+
+    ctx.extensions["clock"] = ticking
+    presence.left(VISITOR, chat.id)
+    with db.session() as s:
+        (row,) = s.exec(select(Presence).where(Presence.ref_id == chat.id))
+    assert row.seen_at > start
+    assert chats.get(chat.id).visitor_seen_at == row.seen_at
+
+
 def test_presence_is_per_person_and_outlives_a_reload(ctx, clock):
     chat = active_chat()
     presence.arrived(VISITOR, chat.id)
