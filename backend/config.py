@@ -74,6 +74,8 @@ _SETTINGS = {
     # A console session ends after this many minutes without a request; an open console
     # page asks every minute, so only a closed (or sleeping) one is logged out.
     "CONSOLE_IDLE_MINUTES": (30, int),
+    # Without JavaScript the pop-up reloads itself this often while the visitor waits or chats.
+    "NOSCRIPT_REFRESH_SECONDS": (5, int),
     # Seconds between WebSocket pings; a peer that does not answer is dropped.
     "WS_PING_INTERVAL": (25, int),
     # Where the static files are written under names that carry their hash, with gzip and

@@ -220,6 +220,8 @@ def serve(folder: Path, stack: str = "sqlite", instances: int = 2, **settings: s
             "VTCHAT_SECRET_KEY": secrets.token_hex(32),
             # argon2 at the test suite's cost: the browser tests log in often.
             "VTCHAT_PASSWORD_HASHING": "tests",
+            # Pages without JavaScript reload sooner: the tests wait for those reloads.
+            "VTCHAT_NOSCRIPT_REFRESH_SECONDS": "2",
         }
         if proxied:
             redis = running.enter_context(services.redis())

@@ -44,9 +44,6 @@ from backend.visitor.render import (
     status_context,
 )
 
-# Without JavaScript the pop-up reloads itself while the visitor waits or chats.
-NOSCRIPT_REFRESH_SECONDS = 5
-
 
 def page_url(site: Site, continued: bool = False) -> str:
     """The pop-up; `continued` marks a load that goes on with the same page view (no htmx)."""
@@ -169,7 +166,8 @@ def noscript_refresh(site: Site, chat) -> dict:
     """Without JavaScript a waiting visitor's page reloads itself to show the new place."""
     if chat.status != ChatStatus.WAITING:
         return {}
-    return {"refresh_url": page_url(site, continued=True), "refresh": NOSCRIPT_REFRESH_SECONDS}
+    refresh = current_app.config["NOSCRIPT_REFRESH_SECONDS"]
+    return {"refresh_url": page_url(site, continued=True), "refresh": refresh}
 
 
 @bp.get("/<site_key>/privacy")
@@ -293,7 +291,7 @@ def transcript(site_key):
         presence.page_visit(chat.id)  # its reloads are how the worker knows the visitor is there
     return render_template(
         "widget/transcript.html",
-        refresh=NOSCRIPT_REFRESH_SECONDS if chat.is_open else None,
+        refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"] if chat.is_open else None,
         continue_url=page_url(site, continued=True),
         **chat_context(site, chat),
     )
