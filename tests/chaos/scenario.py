@@ -97,6 +97,9 @@ class Run:
             list(pool.map(lambda w: w.log_in(), workers))
         ids = dict(self.server.query("SELECT nickname, id FROM chat"))
         assert len(ids) == len(everyone), "a start made more than one chat"
+        # A pop-up opens its socket as soon as the chat starts: present, nobody in the chats
+        # to come is given up as gone while the cast takes its time on a busy machine.
+        opened = {v.nickname: self._keep(v.link().start()) for v in chatting}
 
         for visitor in ghosts["closed-popup"]:
             link = visitor.link().start()
@@ -117,7 +120,7 @@ class Run:
                     chat_id=chat_id,
                     visitor=visitor,
                     worker=worker,
-                    visitor_link=self._keep(visitor.link().start()),
+                    visitor_link=opened[visitor.nickname],
                     worker_link=self._keep(worker.page_link(f"/console/chats/{chat_id}").start()),
                 )
             )
