@@ -21,9 +21,9 @@ import time
 
 from tests import services
 
-# One worker more than there are cores: the worker running the e2e tests mostly waits for a
-# browser and a server, and two others keep both cores busy meanwhile (pass 1 on this 2-core
-# machine: 10 min with two workers, under 8 with three).
+# One worker more than there are cores: a worker running e2e tests mostly waits for a browser
+# and a server, and the others keep both cores busy meanwhile (pass 1 on this 2-core machine:
+# 10 min with two workers, 8 with three).
 WORKERS = str((os.cpu_count() or 1) + 1)
 PYTEST = [sys.executable, "-m", "pytest", "-n", WORKERS, "--dist", "loadgroup", "--durations=12"]
 STACK = "VTCHAT_E2E_STACK"
