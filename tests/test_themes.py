@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from backend import db, settings_changes, themes
 from backend.models import Site, Worker, WorkerRole
-from tests.helpers import DEMO_SITE, logged_in_as, text_of
+from tests.helpers import CONSOLE_COOKIE, DEMO_SITE, logged_in_as, text_of
 from tests.test_static_files import LAUNCHER_CSS
 
 VALID = {
@@ -230,6 +230,23 @@ def test_hostile_values_never_reach_css_even_from_a_row_edited_by_hand(app, admi
 
 
 # ---- the preview -----------------------------------------------------------------------------
+
+
+def test_a_preview_under_way_when_save_is_pressed_does_not_swallow_the_saved_message(app, admin):
+    # Leaving a changed field sends a preview; pressing "Thema opslaan" right after posts the
+    # form. The browser keeps the cookie of whichever answer comes last, and the preview's can
+    # (two app processes, CI): it must not carry the session back from before the save.
+    sent_with = admin.get_cookie(CONSOLE_COOKIE, path="/console").value
+    answer = admin.post(f"/console/sites/{DEMO_SITE}/theme", data=VALID)
+    assert answer.status_code == 303
+    preview = app.test_client()
+    preview.set_cookie(CONSOLE_COOKIE, sent_with, path="/console")
+    late = preview.get(f"/console/sites/{DEMO_SITE}/preview?{urlencode(VALID)}")
+    assert late.status_code == 200
+    if late.headers.getlist("Set-Cookie"):  # a browser keeps the cookie it was given last
+        kept = preview.get_cookie(CONSOLE_COOKIE, path="/console").value
+        admin.set_cookie(CONSOLE_COOKIE, kept, path="/console")
+    assert "Het thema is opgeslagen." in text_of(admin.get(answer.headers["Location"]).text)
 
 
 def test_the_preview_draws_the_unsaved_theme_and_saves_nothing(app, admin):

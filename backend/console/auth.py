@@ -38,6 +38,20 @@ def load_worker():
     g.worker = current_worker()
 
 
+SEEN_STEP = 60  # seconds; the console page's keepalive asks once a minute
+
+
+def _seen_now() -> None:
+    """The idle time counts from here, to the minute.
+
+    The session cookie is written again only when "seen" moves: every answer that writes it
+    replaces the browser's cookie, and one that was under way (a theme preview sent as its form
+    is saved) would put back the session from before, losing the flash message of the save."""
+    now = int(clock.now().timestamp())
+    if now - session.get("seen", 0) >= SEEN_STEP:
+        session["seen"] = now
+
+
 def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -46,7 +60,7 @@ def login_required(view):
                 # htmx would swap the login page into the console: have it load the page.
                 return "", 204, {"HX-Redirect": url_for("console.login")}
             return redirect(url_for("console.login"), 303)
-        session["seen"] = int(clock.now().timestamp())  # the idle time counts from here
+        _seen_now()
         return view(*args, **kwargs)
 
     return wrapped
