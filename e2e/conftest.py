@@ -34,6 +34,7 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1")
 expect.set_options(timeout=TIMEOUT_MS)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group marker
 def pytest_collection_modifyitems(items):
     """Everything in e2e/ is marked e2e, so `pytest -m "not e2e"` leaves it out, and runs
     on one worker under pytest-xdist; on another stack than SQLite its tests of the SQLite
