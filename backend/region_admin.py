@@ -50,6 +50,7 @@ class Refusal(StrEnum):
     UNKNOWN = "unknown"  # either region does not exist (any more)
     SAME = "same"  # a region into itself
     DEMO_MIX = "demo_mix"  # a demo region and a real one
+    NATIONAL = "national"  # the national queue, into a region or a region into it
 
 
 class Refused(Exception):
@@ -70,16 +71,22 @@ def save(code: str, name: str, phone: str, phone_note: str) -> None:
         s.commit()
 
 
-def check_merge(gone: str, kept: str) -> None:
-    """Refused unless `gone` may be merged into `kept`."""
+def check_merge(gone: str, kept: str, s=None) -> None:
+    """Refused unless `gone` may be merged into `kept`; in session `s` when given."""
     if gone == kept:
         raise Refused(Refusal.SAME)
-    with db.session() as s:
-        source, target = s.get(Region, gone), s.get(Region, kept)
+    if s is None:
+        with db.session() as s:
+            return check_merge(gone, kept, s)
+    source, target = s.get(Region, gone), s.get(Region, kept)
     if source is None or target is None:
         raise Refused(Refusal.UNKNOWN)
     if source.is_demo != target.is_demo:
         raise Refused(Refusal.DEMO_MIX)
+    # Every region may overflow into the national queue: it is no place's region, and
+    # merging it would hand its chats to one region, or one region's postcodes to it.
+    if source.national or target.national:
+        raise Refused(Refusal.NATIONAL)
 
 
 def merge(gone: str, kept: str) -> None:
@@ -88,8 +95,11 @@ def merge(gone: str, kept: str) -> None:
     Waiting chats keep their first moment, so they take their place in time among the
     waiting of `kept`. A canned answer whose shortcut `kept` already has goes: its text stays.
     """
-    check_merge(gone, kept)
     with db.session() as s:
+        # Checked in the merge's own transaction, on rows it holds locked (PostgreSQL; SQLite
+        # writes one at a time): no second merge or rename slips in between check and moves.
+        s.execute(select(Region.code).where(Region.code.in_([gone, kept])).with_for_update()).all()
+        check_merge(gone, kept, s)
         open_chats = list(
             s.exec(select(Chat.id).where(Chat.region_code == gone, Chat.status.in_(OPEN_STATUSES)))
         )

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import SQLModel, select
 
-from backend import chats, db, region_admin, regions, staffing
+from backend import chats, db, region_admin, regions, seed, staffing
 from backend.hub import chat_topic, region_topic, worker_topic
 from backend.models import (
     AuditEntry,
@@ -27,6 +27,8 @@ from backend.models import (
 from tests.helpers import DEMO_SITE, add_workers, logged_in_as, start_chat, text_of
 
 DRENTHE, GRONINGEN = "VT02", "VT08"  # two real regions of the seed, open on a Wednesday morning
+NATIONAL = seed.NATIONAL[0]  # the national queue, which regions overflow into
+NATIONAL_REFUSED = "De landelijke wachtrij kan niet worden samengevoegd"
 
 
 @pytest.fixture
@@ -290,6 +292,8 @@ def test_the_merged_region_is_gone_from_the_popup_and_its_chats_show_under_the_o
         ("DEMO", DRENTHE, "Een demoregio en een echte regio kunnen niet worden samengevoegd."),
         (DRENTHE, "DEMO", "Een demoregio en een echte regio kunnen niet worden samengevoegd."),
         (DRENTHE, "VT99", "Die regio bestaat niet (meer)."),
+        (NATIONAL, DRENTHE, NATIONAL_REFUSED),
+        (DRENTHE, NATIONAL, NATIONAL_REFUSED),
     ],
 )
 def test_refused_merges_change_nothing_and_say_why(app, admin, gone, into, words):
@@ -309,6 +313,11 @@ def test_the_merge_choice_offers_only_regions_of_the_same_kind(admin):
     assert '<option value="DEMO2">' in page
     assert f'<option value="{DRENTHE}">' not in page
     assert '<option value="DEMO">' not in page
+    real = admin.get(f"/console/regions/{DRENTHE}").text
+    assert f'<option value="{GRONINGEN}">' in real
+    assert f'<option value="{NATIONAL}">' not in real
+    national = admin.get(f"/console/regions/{NATIONAL}").text
+    assert "<option" not in national.split('id="region-merge"')[1]
 
 
 class Following:

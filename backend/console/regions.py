@@ -99,6 +99,9 @@ REFUSALS = {
     region_admin.Refusal.SAME: _l("A region cannot be merged into itself."),
     region_admin.Refusal.UNKNOWN: _l("That region does not exist (any more)."),
     region_admin.Refusal.DEMO_MIX: _l("A demo region and a real region cannot be merged."),
+    region_admin.Refusal.NATIONAL: _l(
+        "The national queue cannot be merged: every region can pass chats on to it."
+    ),
 }
 
 
@@ -117,14 +120,16 @@ def _region(code: str) -> Region:
 
 
 def _merge_form(region: Region, **kwargs) -> MergeForm:
-    """Where the region can go: the other regions of its kind (demo or real); what was posted
-    unless `formdata` says otherwise."""
+    """Where the region can go: the other regions of its kind (demo or real), none for or
+    into the national queue; what was posted unless `formdata` says otherwise."""
     form = MergeForm(**kwargs)
     form.region_code = region.code
     form.into.choices = [
         (r.code, r.name)
         for r in regions.all_regions(include_demo=True)
-        if r.code != region.code and r.is_demo == region.is_demo
+        if r.code != region.code
+        and r.is_demo == region.is_demo
+        and not (r.national or region.national)
     ]
     return form
 
