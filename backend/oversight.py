@@ -5,7 +5,7 @@ A chat whose visitor gave an age under 18 is seen only by its own worker and the
 coordinators of its region: an administrator counts it, but neither sees nor opens it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from backend import chats, clock, db, presence, regions, staffing
+from backend.hub import once
 from backend.models import (
     AuditAction,
     AuditEntry,
@@ -39,18 +40,12 @@ def may_open(worker: Worker, chat: Chat) -> bool:
     region or an administrator, never a minor's chat for an administrator."""
     if not oversees(worker) or chat.region_code not in staffing.regions_of(worker):
         return False
-    if chat.worker_id == worker.id:
-        return True
-    return worker.role == WorkerRole.COORDINATOR or not staffing.is_minor(chat)
+    return not staffing.minor_kept_from(worker, chat)
 
 
 def shown_to(worker: Worker, chat: Chat) -> bool:
-    """Whether a chat that is not the worker's own shows in their overviews at all."""
-    return (
-        chat.worker_id == worker.id
-        or worker.role != WorkerRole.ADMIN
-        or not staffing.is_minor(chat)
-    )
+    """Whether a taken chat shows in the worker's overviews at all."""
+    return not staffing.minor_kept_from(worker, chat)
 
 
 @dataclass
@@ -69,8 +64,17 @@ class RegionShift:
     abandoned_today: int
 
 
-def shift(worker: Worker, code: str) -> RegionShift:
-    """One region's waiting, active and available, and today's counts, for this viewer."""
+def shift(worker: Worker, code: str, event: dict | None = None) -> RegionShift:
+    """One region's waiting, active and available, and today's counts, for this viewer.
+
+    Pushed on a hub event, the region is read once per process for every overview open."""
+    whole = once(event, ("shift", code), lambda: _whole_shift(code))
+    shown = [(chat, who) for chat, who in whole.active if shown_to(worker, chat)]
+    return replace(whole, active=shown, hidden=len(whole.active) - len(shown))
+
+
+def _whole_shift(code: str) -> RegionShift:
+    """A region's shift with every active chat, before what a viewer may not see is left out."""
     region = regions.get(code)
     midnight = _local_midnight()
     with db.session() as s:
@@ -113,14 +117,13 @@ def shift(worker: Worker, code: str) -> RegionShift:
                 .group_by(Chat.status)
             ).all()
         )
-    shown = [(chat, who) for chat, who in active if shown_to(worker, chat)]
     return RegionShift(
         code=code,
         name=region.name if region else code,
         waiting=waiting[0],
         longest_wait=waiting[1],
-        active=shown,
-        hidden=len(active) - len(shown),
+        active=active,
+        hidden=0,
         available=available,
         started_today=sum(today.values()),
         ended_today=closed_today.get(ChatStatus.ENDED, 0),

@@ -31,6 +31,12 @@ def is_minor(chat: Chat) -> bool:
     return chat.age is not None and chat.age < MINOR_BELOW
 
 
+def minor_kept_from(worker: Worker, chat: Chat) -> bool:
+    """A chat of a visitor under 18 that is not this administrator's own: they count it but
+    neither see nor open it. Its worker and the coordinators of its region do."""
+    return worker.role == WorkerRole.ADMIN and chat.worker_id != worker.id and is_minor(chat)
+
+
 def regions_of(worker: Worker) -> list[str]:
     """The codes of the regions whose chats this worker may see, sorted."""
     with db.session() as s:
@@ -78,8 +84,7 @@ def may_see(worker: Worker, chat: Chat) -> bool:
     if worker.role == WorkerRole.COORDINATOR:
         return True
     if worker.role == WorkerRole.ADMIN:
-        taken = chat.status != ChatStatus.WAITING and chat.worker_id != worker.id
-        return not (is_minor(chat) and taken)
+        return chat.status == ChatStatus.WAITING or not minor_kept_from(worker, chat)
     return chat.status == ChatStatus.WAITING or worker.id in (chat.worker_id, chat.offered_to_id)
 
 

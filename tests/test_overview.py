@@ -197,3 +197,34 @@ def test_after_a_merge_the_overview_shows_the_regions_that_are_left(app, server)
             region_admin.merge("DEMO2", "DEMO")
         frame = receive_until(ws, "Demo-regio (altijd open)")
     assert 'id="shift-DEMO"' in frame and 'id="shift-DEMO2"' not in frame
+
+
+def test_a_region_event_is_read_once_for_every_overview_open_each_seeing_what_is_theirs(
+    app, coordinator, admin
+):
+    from backend import workers
+    from backend.console.overview import OverviewStream
+    from backend.hub import Event
+    from backend.models import Chat
+    from tests.helpers import counted_queries
+
+    chat_id = taken_chat(app, app.test_client(), nickname="Sem", worker_id=SANNE)
+    with app.app_context(), db.session() as s:
+        s.get(Chat, chat_id).age = 14
+        s.commit()
+    with app.test_request_context(), counted_queries(app) as statements:
+        streams = [OverviewStream(workers.get(id), epoch=None) for id in (JORIS, ILSE, JORIS, ILSE)]
+        before = len(statements)
+        event = Event(type="queue", region="DEMO")
+        frames = [text_of(stream.render(event)) for stream in streams]
+        first = len(statements) - before
+        again = [
+            text_of(stream.render(Event(type="queue", region="DEMO"))) for stream in streams[:1]
+        ]
+    second = len(statements) - before - first
+    assert 0 < second <= first  # the next event reads the region again: nothing goes stale
+    # Four overviews open on one event: the region's six queries once, not four times.
+    assert first <= 6, statements[before:]
+    assert frames[0] == frames[2] == again[0] and "Sem met Sanne" in frames[0]
+    assert frames[1] == frames[3] and "Sem" not in frames[1]
+    assert "En 1 chat met een bezoeker onder de 18" in frames[1]

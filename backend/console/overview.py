@@ -130,6 +130,8 @@ class OverviewStream:
     def __init__(self, worker: Worker, epoch, chat_id: int | None = None):
         self.worker, self.epoch, self.chat_id = worker, epoch, chat_id
         self.last_seq = 0
+        self.chat: Chat | None = None  # the chat read along with, as last drawn
+        self.handler: str | None = None  # the name of the worker who has it
         self.connection: Connection | None = None
         keep_checked(self)
 
@@ -156,8 +158,10 @@ class OverviewStream:
         return render_template("console/_logged_out.html")
 
     def _chat(self) -> str:
-        chat = chats.get(self.chat_id)
-        context = _read_along_context(self.worker, chat, pushed=True)
+        """The chat read along with, whole; each state event draws it again."""
+        self.chat = chats.get(self.chat_id)
+        context = _read_along_context(self.worker, self.chat, pushed=True)
+        self.handler = context["handler"]
         self.last_seq = context["messages"][-1].seq if context["messages"] else 0
         return render_template("console/_read_along_parts.html", **context)
 
@@ -173,7 +177,7 @@ class OverviewStream:
                     self.connection.follow(topic)
                 return self._all_regions()
             if kind in ("queue", "staffing") and region:
-                shift = oversight.shift(self.worker, region)
+                shift = oversight.shift(self.worker, region, event)
                 return render_template("console/_shift.html", shift=shift, oob=True)
             return None
         if kind == "state":
@@ -183,13 +187,12 @@ class OverviewStream:
             if not fresh:
                 return None
             self.last_seq = fresh[-1].seq
-            chat = chats.get(self.chat_id)
-            handler = workers.get(chat.worker_id) if chat.worker_id else None
+            # Who has the chat changes only with its state, which draws it again (_chat).
             return render_template(
                 "console/_append_messages.html",
                 messages=fresh,
-                chat=chat,
-                handler=handler.display_name if handler else None,
+                chat=self.chat,
+                handler=self.handler,
             )
         return None
 
