@@ -9,6 +9,7 @@ nginx in place of one gunicorn on SQLite (e2e/harness.py); tests marked `sqlite_
 skipped there, saying why.
 """
 
+from collections import Counter
 from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,22 +35,40 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1")
 expect.set_options(timeout=TIMEOUT_MS)
 
 
+# Under pytest-xdist (`--dist loadgroup`, tests/passes.py) the e2e files are dealt into this
+# many chains, each run one test after the other on one worker with that worker's server
+# and browser: one chain was the longest stretch of a `make test` pass.
+CHAINS = 2
+
+
+def chains(tests_in: dict[Path, int]) -> dict[Path, str]:
+    """Each file's chain: the files, most tests first, each to the chain with fewest yet."""
+    load = dict.fromkeys(range(CHAINS), 0)
+    chain_of = {}
+    for file in sorted(tests_in, key=lambda f: (-tests_in[f], str(f))):
+        lightest = min(load, key=lambda n: (load[n], n))
+        load[lightest] += tests_in[file]
+        chain_of[file] = f"e2e-{lightest + 1}"
+    return chain_of
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group marker
 def pytest_collection_modifyitems(items):
-    """Everything in e2e/ is marked e2e, so `pytest -m "not e2e"` leaves it out, and runs
-    on one worker under pytest-xdist; on another stack than SQLite its tests of the SQLite
+    """Everything in e2e/ is marked e2e, so `pytest -m "not e2e"` leaves it out, and is dealt
+    into CHAINS groups for pytest-xdist; on another stack than SQLite its tests of the SQLite
     file are skipped, saying why."""
     here = Path(__file__).parent
     stack = stack_of_session()
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.e2e)
-            # With pytest-xdist's --dist loadgroup: all on one worker, the session's server.
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-            marker = item.get_closest_marker("sqlite_only")
-            if marker and stack != "sqlite":
-                why = marker.args[0] if marker.args else "tests SQLite itself"
-                item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+    ours = [item for item in items if here in Path(str(item.fspath)).parents]
+    tests_in = Counter(Path(str(item.fspath)) for item in ours)
+    chain_of = chains(tests_in)
+    for item in ours:
+        item.add_marker(pytest.mark.e2e)
+        item.add_marker(pytest.mark.xdist_group(chain_of[Path(str(item.fspath))]))
+        marker = item.get_closest_marker("sqlite_only")
+        if marker and stack != "sqlite":
+            why = marker.args[0] if marker.args else "tests SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
 
 
 def pytest_report_header(config):

@@ -4,9 +4,9 @@ Pass 1: unit, integration and e2e tests on SQLite, the e2e ones against one guni
 `make run`). Pass 2: the same tests on a throwaway PostgreSQL, the e2e ones against two
 gunicorn masters on PostgreSQL and the Redis hub behind nginx (tests/services.py); tests that
 reach no database (templates, the catalogue, config files) ran in pass 1 and are left out,
-saying how many. Each pass runs one pytest-xdist worker more than there are cores: the e2e
-tests share one server and run one after the other on one worker, while the others take the
-rest.
+saying how many. Each pass runs two pytest-xdist workers more than there are cores: the e2e
+tests are dealt into two chains (e2e/conftest.py), each run one test after the other on one
+worker with its own server and browser, while the other workers take the rest.
 
 Without PostgreSQL, Redis or nginx installed, what needs them is skipped with a loud banner
 naming it and the command that installs it; with VTCHAT_CI=1 (.ci/run) that is an error.
@@ -21,10 +21,11 @@ import time
 
 from tests import services
 
-# One worker more than there are cores: a worker running e2e tests mostly waits for a browser
-# and a server, and the others keep both cores busy meanwhile (pass 1 on this 2-core machine:
-# 10 min with two workers, 8 with three).
-WORKERS = str((os.cpu_count() or 1) + 1)
+# A worker running e2e tests mostly waits for a browser and a server, and the others keep the
+# cores busy meanwhile: one worker more than there are cores for each e2e chain (pass 1 on
+# this 2-core machine: 10 min with two workers and e2e spread over both, 8 min 40 s with one
+# chain and three, 8 min with two chains and four: the chains then end before the rest).
+WORKERS = str((os.cpu_count() or 1) + 2)
 PYTEST = [sys.executable, "-m", "pytest", "-n", WORKERS, "--dist", "loadgroup", "--durations=12"]
 STACK = "VTCHAT_E2E_STACK"
 

@@ -52,7 +52,7 @@ def test_{n}():
 
 
 def test_a_group_marked_by_a_conftest_runs_on_one_worker(tmp_path):
-    # e2e/conftest.py marks the e2e tests this way, so that they share one server stack; a
+    # e2e/conftest.py marks the e2e tests this way, each chain sharing one server stack; a
     # pytest or pytest-xdist release that ignores it gives every worker a stack of its own
     # (pytest 9.2 with pytest-xdist 3.8 did) and the CI run outgrows its time.
     (tmp_path / "conftest.py").write_text(GROUPING_CONFTEST)
