@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
-
-from backend import create_app, db
+from backend import create_app, db, passwords
 from backend.models import Worker as WorkerRow
 from backend.presence import PAGE
 from tests.chaos.browser import NoAnswer
@@ -47,8 +45,9 @@ SETTINGS = {
     "START_LIMIT_PER_REGION": "1000 per minute",
     "VISITOR_MESSAGE_LIMIT": "1000 per minute",
     "WORKER_MESSAGE_LIMIT": "1000 per minute",
-    # Eight workers log in at once: at argon2's full cost (64 MiB, two checks at a time) a
-    # login waited past the client's timeout while other tests kept both cores busy.
+    # Eight workers log in at once (add_workers): at argon2's full cost (64 MiB, two checks
+    # at a time) a login waited past the client's timeout while other tests kept both cores
+    # busy.
     "PASSWORD_HASHING": "tests",
 }
 GUARD = 30  # seconds; only against hanging, never a measure of what is tested
@@ -96,15 +95,23 @@ class Run:
             kind: [Visitor(base, f"{kind}-{n}") for n in range(plan.ghosts_of_each_kind)]
             for kind in kinds
         }
-        everyone = chatting + waiting + [v for group in ghosts.values() for v in group]
+        staying = chatting + waiting
+        everyone = staying + [v for group in ghosts.values() for v in group]
+
+        def start_and_open(visitor: Visitor) -> Link:
+            # A pop-up opens its socket as soon as its chat starts: present from then on, so
+            # nobody who stays is given up as gone while the rest of the cast (the other
+            # starts, the logins) takes its time on a busy machine (CI runs 14 and 18).
+            visitor.start()
+            return visitor.link().start()
+
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda v: v.start(), everyone))
+            links = dict(zip(staying, pool.map(start_and_open, staying), strict=True))
+            list(pool.map(lambda v: v.start(), everyone[len(staying) :]))
             list(pool.map(lambda w: w.log_in(), workers))
         ids = dict(self.server.query("SELECT nickname, id FROM chat"))
         assert len(ids) == len(everyone), "a start made more than one chat"
-        # A pop-up opens its socket as soon as the chat starts: present, nobody in the chats
-        # to come is given up as gone while the cast takes its time on a busy machine.
-        opened = {v.nickname: self._keep(v.link().start()) for v in chatting}
+        opened = {v.nickname: self._keep(links[v]) for v in chatting}
 
         for visitor in ghosts["closed-popup"]:
             link = visitor.link().start()
@@ -112,7 +119,7 @@ class Run:
             link.stop()
         self.ghost_links = [v.link(reconnect=False).start() for v in ghosts["died-with-server"]]
         for visitor in waiting:
-            self._keep(visitor.link().start())
+            self._keep(links[visitor])
         for worker in workers:
             self._keep(worker.page_link("/console/").start())
         for n, visitor in enumerate(chatting):
@@ -276,9 +283,11 @@ def page_of(url: str) -> str:
 def add_workers(server: ChaosServer, count: int, capacity: int = 2) -> list[Worker]:
     """Workers of the demo region with a password of this run, straight into the database;
     each takes up to `capacity` chats at once."""
-    app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": server.secret_key})
+    config = {"DATABASE_URL": server.database_url, "SECRET_KEY": server.secret_key}
+    app = create_app({**config, "PASSWORD_HASHING": SETTINGS["PASSWORD_HASHING"]})
     password = secrets.token_urlsafe(16)
-    hashed = PasswordHasher().hash(password)
+    with app.app_context():
+        hashed = passwords.hash_password(password)
     with app.app_context(), db.session() as s:
         for n in range(count):
             s.add(
