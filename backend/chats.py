@@ -97,10 +97,16 @@ def id_by_token(token: str | None) -> int | None:
     """The id of the chat with this token: all a send needs, read without the ORM."""
     if not token:
         return None
-    table = Chat.__table__
-    query = sa_select(table.c.id).where(table.c.token == token)
     with db.engine().connect() as connection:
-        return connection.execute(query).scalar_one_or_none()
+        return connection.execute(_by_token(), {"token": token}).scalar_one_or_none()
+
+
+@cache
+def _by_token():
+    """Built once: SQLAlchemy finds its compiled form by a key made from the statement, and
+    making that key for a new statement on every send cost more than the lookup itself."""
+    table = Chat.__table__
+    return sa_select(table.c.id).where(table.c.token == bindparam("token"))
 
 
 def by_token(token: str | None) -> Chat | None:
@@ -425,10 +431,16 @@ def fresh_messages(event: dict, after_seq: int) -> list:
 def _rows_after(chat_id: int, after_seq: int) -> list:
     """Rows with a message's columns, read as they are: a push per message on every socket
     of the chat needs none of the ORM's bookkeeping."""
+    with db.engine().connect() as connection:
+        return connection.execute(_after(), {"chat": chat_id, "seq": after_seq}).all()
+
+
+@cache
+def _after():
+    """Built once, as `_by_token`; run on a plain connection, with no session per push."""
     table = Message.__table__
-    query = table.select().where(table.c.chat_id == chat_id, table.c.seq > after_seq)
-    with db.session() as s:
-        return s.execute(query.order_by(table.c.seq)).all()
+    where = (table.c.chat_id == bindparam("chat"), table.c.seq > bindparam("seq"))
+    return table.select().where(*where).order_by(table.c.seq)
 
 
 def messages(chat_id: int, after_seq: int = 0) -> list[Message]:
