@@ -19,8 +19,10 @@ POST (the floor of what the pop-up does). Loads: 200 chats at 100 messages/s and
 500/s (BENCH_DELIVERY_LOADS="200:100,1000:500"), each for BENCH_DELIVERY_SECONDS (20).
 
 The server under test is a `Target`: one gunicorn on SQLite, and, when PostgreSQL and Redis
-are at hand (`shared_services`), two gunicorns sharing them: visitors on one, workers on the
-other. BENCH_PROFILE=folder records the app processes with py-spy during each chat run.
+are at hand (`shared_services`), one gunicorn with two processes on SQLite and a Redis hub
+(both cores, the least cost per message), the same on PostgreSQL, and two gunicorns sharing
+PostgreSQL and Redis: visitors on one, workers on the other. BENCH_PROFILE=folder records
+the app processes with py-spy during each chat run.
 """
 
 import asyncio
@@ -371,6 +373,18 @@ def two_processes(stack: ExitStack, urls) -> Target:
     )
 
 
+def two_processes_sqlite(stack: ExitStack, urls) -> Target:
+    """One gunicorn with two worker processes on one SQLite file, the hub on Redis: both
+    cores at the least cost per message (no database server beside them)."""
+    _, hub_url = urls()
+    settings = {**SETTINGS, "WORKERS": "2", "HUB_URL": hub_url, "RATELIMIT_STORAGE_URI": hub_url}
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    server = stack.enter_context(serve(folder, **settings))
+    return Target(
+        "chat, 2 processes, SQLite + Redis", server, server, server.database_url, server.secret_key
+    )
+
+
 def main() -> None:
     fd_limit = raise_fd_limit()
     seconds = float(os.environ.get("BENCH_DELIVERY_SECONDS", "20"))
@@ -389,6 +403,7 @@ def main() -> None:
             ]
             makers = [single_instance]
             if shared is not None:
+                makers.append(lambda stack: two_processes_sqlite(stack, shared))
                 makers.append(lambda stack: two_processes(stack, shared))
                 makers.append(lambda stack: two_instances(stack, shared))
             names = []
