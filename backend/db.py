@@ -97,6 +97,9 @@ def make_engine(url: str):
     Parameters never appear in errors or logs: they hold what visitors wrote.
     """
     if not url.startswith("sqlite"):
+        # Pre-ping: a connection PostgreSQL dropped (a restart, a failover, a proxy's idle
+        # time-out) is found and replaced at checkout, never handed to a request. It costs a
+        # round trip per checkout (docs/benchmarks.md); tests/test_faults.py holds it to that.
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     file = _sqlite_file(url)
     in_memory = url in ("sqlite://", "sqlite:///:memory:")

@@ -112,10 +112,16 @@ DATABASE_FIXTURES = {"databases", "postgres_server", "seeded_database", "server_
 def pytest_collection_modifyitems(config, items):
     """On PostgreSQL, tests of the SQLite file itself are skipped with their reason, and
     tests that reach no database of the pass are left out: `make test`'s first pass ran them,
-    and they would run exactly the same again (tests/passes.py)."""
-    if not _postgres_wanted():
-        return
+    and they would run exactly the same again (tests/passes.py). On SQLite, tests of the
+    PostgreSQL server are skipped with theirs (the second pass runs them)."""
     here = Path(__file__).parent
+    if not _postgres_wanted():
+        for item in items:
+            marker = item.get_closest_marker("postgres_only")
+            if marker and here in Path(str(item.fspath)).parents:
+                why = marker.args[0] if marker.args else "tests PostgreSQL itself"
+                item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {why}"))
+        return
     for item in items:
         marker = item.get_closest_marker("sqlite_only")
         if marker and here in Path(str(item.fspath)).parents:

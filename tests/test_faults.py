@@ -407,6 +407,26 @@ def test_a_database_file_replaced_while_running_gets_nothing_more(app, client, h
     assert stored_bodies(app, chat_id) == []
 
 
+@pytest.mark.postgres_only("its server drops every connection of the app")
+def test_a_send_after_postgresql_dropped_every_connection_is_stored(app, client, postgres_server):
+    """PostgreSQL restarted, or a proxy between dropped the app's connections: the pool hands
+    out none of the dead ones (it tries each first), so the next send is stored, not refused."""
+    chat_id = taken_chat(app, client)
+    assert send(client, body="Eerst dit.", **HTMX).status_code == 200
+    database = app.extensions["db_engine"].url.database
+    with postgres_server.connect() as server:
+        dropped = server.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchone()[0]
+    assert dropped >= 1  # the pool's connection was among them
+    answer = send(client, **HTMX)
+    assert answer.status_code == 200
+    assert OUR_FAULT not in text_of(answer.text)
+    assert stored_bodies(app, chat_id) == ["Eerst dit.", TYPED]
+
+
 def test_a_worker_s_other_buttons_say_so_at_the_top_of_the_workspace(app):
     worker = app.test_client()
     log_in(worker)
