@@ -1,6 +1,6 @@
 """Coordinators and administrators in the console, in real Chromium: a coordinator closes today
-and a visitor's pop-up says closed at once; an administrator sets the retention. Each page
-passes axe-core."""
+and a visitor's pop-up says closed at once; a coordinator's overflow hands a waiting visitor to
+a partner region; an administrator sets the retention. Each page passes axe-core."""
 
 import time
 
@@ -74,6 +74,60 @@ def test_a_coordinator_closes_today_and_the_popup_says_closed_at_once(server, vi
     expect(coordinator.locator("#hours-state")).to_contain_text("De chat is nu open.")
     popup = flows.open_host_page(visitor, server)
     expect(popup.locator("#vt-open-state")).to_have_text("De chat is nu open.")
+
+
+NORTH = "Demo-regio Noord (altijd open)"
+
+
+@pytest.fixture
+def no_overflow(app):
+    """The demo region keeps its waiting chats again after the test, whatever it set."""
+    yield
+    from backend import overflow, settings_changes
+
+    with app.app_context():
+        if overflow.rule_of("DEMO") is not None:
+            overflow.set_rule("DEMO", None, None, False)
+            time.sleep(settings_changes.MAX_AGE)  # what the server keeps of it, too
+
+
+def test_a_waiting_visitor_is_handed_to_the_partner_region_when_their_own_closes(
+    server, visitor, new_context, joris_as, no_overflow
+):
+    popup = flows.open_host_page(visitor, server)
+    flows.start_chat(popup, "Mila")
+
+    coordinator = joris_as("coordinator")
+    flows.log_in(coordinator, server, JORIS)
+    coordinator.get_by_role("link", name="Openingstijden").click()
+    coordinator.get_by_role("link", name="Demo-regio (altijd open)").click()
+    coordinator.get_by_label("Partnerregio of landelijke wachtrij").select_option(label=NORTH)
+    coordinator.get_by_label("En zolang deze regio gesloten is").check()
+    coordinator.get_by_role("button", name="Doorschakelen bewaren").click()
+    expect(coordinator.get_by_role("status")).to_have_text(
+        f"Wachtende chats van Demo-regio (altijd open) gaan nu naar {NORTH}."
+    )
+    today = coordinator.locator("section", has=coordinator.get_by_role("heading", name="Vandaag"))
+    today.get_by_label("Reden, die de pop-up laat zien").fill("Teamdag")
+    today.get_by_role("button", name="Vandaag sluiten").click()
+    expect(coordinator.locator("#hours-state")).to_contain_text("De chat is nu gesloten.")
+
+    # The sweeper moves her within a second or two; the pop-up hears it without a reload.
+    expect(popup.locator("#vt-overflow")).to_contain_text(
+        f"Een collega van Veilig Thuis {NORTH} helpt je. Je houdt je plek"
+    )
+    flows.expect_place(popup, 1)
+
+    ilse = new_context().new_page()
+    flows.log_in(ilse, server, "demo3")
+    expect(flows.waiting_entry(ilse, "Mila")).to_contain_text(
+        "doorgeschakeld vanuit Demo-regio (altijd open)"
+    )
+    flows.accept(ilse, "Mila")
+    flows.expect_chatting_with(popup, "Ilse")
+    expect(popup.locator("#vt-overflow")).to_have_count(0)
+    flows.worker_send(ilse, "Hoi Mila, ik ben Ilse.")
+    flows.expect_visitor_history(popup, ["Hoi Mila, ik ben Ilse."])
 
 
 def test_an_administrator_sets_the_retention_and_the_form_tells_visitors(server, visitor, joris_as):
