@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from backend import db
 from backend.chats import MAX_MESSAGE_LENGTH
 from backend.forms import MessageForm, send_key
+from backend.htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def fault(status: int) -> dict:
 def answer(status: int, headers=()):
     """The fault slot's words for htmx; a small page of its own without it."""
     words = fault(status)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         if in_console():
             # Beside the message box for a send; for any other button, at the workspace's top.
             slot = "console-fault" if request.endpoint == "console.send" else "console-problem"

@@ -16,6 +16,7 @@ from backend import clock, passwords, rate_limits, staffing, workers
 from backend.console import bp
 from backend.extensions import limiter
 from backend.forms import ConfirmForm, LoginForm
+from backend.htmx import is_htmx
 from backend.models import Availability, Worker
 
 
@@ -56,7 +57,7 @@ def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if g.worker is None:
-            if request.headers.get("HX-Request") == "true":
+            if is_htmx():
                 # htmx would swap the login page into the console: have it load the page.
                 return "", 204, {"HX-Redirect": url_for("console.login")}
             return redirect(url_for("console.login"), 303)
@@ -72,7 +73,7 @@ def form_expired(_error):
     flash(_("This form had expired. Please try again."))
     # CSRF is checked before the blueprint loads the worker: ask the session here.
     target = url_for("console.dashboard" if current_worker() else "console.login")
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         # htmx would follow a redirect and drop the page: have it load the page, note and all.
         return "", 204, {"HX-Redirect": target}
     return redirect(target, 303)

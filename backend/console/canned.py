@@ -9,9 +9,9 @@ from flask import abort, g, render_template, request
 from backend import canned, message_boxes
 from backend.console import bp
 from backend.console.auth import login_required
-from backend.console.views import is_htmx
 from backend.console.workspace import own_chat, workspace_context
 from backend.forms import MessageForm
+from backend.htmx import is_htmx
 from backend.models import Chat, ChatStatus, Worker
 
 # The composer's text areas, in the order its form posts them (console/_composer.html).

@@ -12,8 +12,8 @@ from backend import blocks, chats, registrations
 from backend.console import bp
 from backend.console.auth import login_required
 from backend.console.forms import LABELS, RegistrationForm
-from backend.console.views import is_htmx
 from backend.console.workspace import own_chat, workspace_context
+from backend.htmx import is_htmx
 from backend.models import Chat, ChatStatus, EndReason
 
 bp.add_app_template_global(LABELS, "registration_labels")

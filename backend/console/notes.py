@@ -12,9 +12,9 @@ from wtforms.validators import DataRequired, Length
 from backend import notes, staffing
 from backend.console import bp
 from backend.console.auth import login_required
-from backend.console.views import is_htmx
 from backend.console.workspace import own_chat, region_names, visible_chat, workspace_context
 from backend.forms import Form, Refuses, TextBox, lines
+from backend.htmx import is_htmx
 from backend.models import Chat, ChatStatus, Worker
 
 

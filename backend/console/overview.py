@@ -9,6 +9,7 @@ from backend.console import bp
 from backend.console.auth import current_worker, login_required
 from backend.console.streams import keep_checked
 from backend.forms import ConfirmForm, MessageForm
+from backend.htmx import is_htmx
 from backend.hub import chat_topic, region_topic, worker_topic
 from backend.models import Chat, Sender, Worker, WorkerRole
 from backend.security import row_id
@@ -99,7 +100,7 @@ def joined_send(chat_id):
     boxes, status = message_boxes.receive(
         chat.id, Sender.WORKER, "WORKER_MESSAGE_LIMIT", author=g.worker.display_name
     )
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         context = {"send_url": url_for("console.joined_send", chat_id=chat.id), "typing_url": None}
         return render_template("console/_sent.html", chat=chat, boxes=boxes, **context), status
     refused = message_boxes.first_refused(boxes)

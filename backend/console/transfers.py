@@ -1,6 +1,6 @@
 """Handing a chat over from the console: to another region's queue, or to a colleague."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -12,6 +12,7 @@ from backend.console import bp
 from backend.console.auth import login_required
 from backend.console.workspace import own_chat, visible_chat, workspace_context
 from backend.forms import ConfirmForm, Form, Refuses, TextBox, lines
+from backend.htmx import is_htmx
 from backend.models import Availability, Chat, ChatStatus, Worker
 from backend.transfers import MAX_NOTE_LENGTH, Change, Refusal, Refused
 
@@ -183,7 +184,7 @@ def decline_offer(chat_id):
     chat = offered_chat(g.worker, chat_id)
     if ConfirmForm().validate_on_submit():
         transfers.decline_offer(chat.id, g.worker.id)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render_template("console/_offers.html", worker=g.worker, oob=True)
     return redirect(url_for("console.dashboard"), 303)
 

@@ -17,14 +17,11 @@ from backend.console.workspace import (
     workspace_context,
 )
 from backend.forms import AvailabilityForm, ConfirmForm
+from backend.htmx import is_htmx
 from backend.models import Availability, ChatStatus, Sender
 from backend.security import row_id
 
 bp.add_app_template_global(minutes_since)
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @bp.get("/")

@@ -13,9 +13,10 @@ from flask import request, session
 
 from backend import chats
 from backend.extensions import csrf
+from backend.htmx import is_htmx
 from backend.sites import site_or_404
 from backend.visitor import bp, tickets
-from backend.visitor.render import fresh_popup, is_htmx
+from backend.visitor.render import fresh_popup
 
 
 @bp.post("/<site_key>/exit")

@@ -3,22 +3,19 @@
 The site itself comes from backend.sites (site_or_404), the one place sites are looked up.
 """
 
-from flask import render_template, request, session, url_for
+from flask import render_template, session, url_for
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from backend import blocks, chats, db, followup, overflow, presence, regions, staffing
 from backend.forms import ConfirmForm, MessageForm, StartForm
+from backend.htmx import is_htmx
 from backend.models import Chat, ChatStatus, PresenceKind, Site, Worker
 from backend.visitor import tickets
 
 
 def current_chat() -> Chat | None:
     return chats.by_token(session.get("chat"))
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def panel(template: str, **context) -> str:

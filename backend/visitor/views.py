@@ -29,6 +29,7 @@ from backend import (
     themes,
 )
 from backend.forms import ConfirmForm, StartForm
+from backend.htmx import is_htmx
 from backend.models import ChatStatus, EndReason, Sender, Site
 from backend.retention import hours as retention_hours
 from backend.sites import site_or_404
@@ -37,7 +38,6 @@ from backend.visitor.render import (
     chat_context,
     composer_part,
     current_chat,
-    is_htmx,
     panel,
     retention_period,
     start_form,
