@@ -3,7 +3,8 @@
 The database is a copy of one seeded SQLite file, or with VTCHAT_TEST_DATABASE_URL naming a
 PostgreSQL server (or VTCHAT_TEST_POSTGRES=1 to start one, tests/services.py) a copy of one
 seeded PostgreSQL database, made by CREATE DATABASE ... TEMPLATE. Tests marked
-`sqlite_only` test the SQLite file itself and are skipped there, saying why.
+`sqlite_only` test the SQLite file itself and are skipped there, saying why; tests marked
+`postgres_only` test the PostgreSQL server and are skipped on SQLite, saying why.
 
 Every test stands at a moment of its choosing through the app's CLOCK, so nothing depends
 on when the suite runs. The default moment is a Wednesday morning, when real regions are open.
