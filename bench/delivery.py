@@ -356,32 +356,22 @@ def two_instances(stack: ExitStack, urls) -> Target:
     )
 
 
-def two_processes(stack: ExitStack, urls) -> Target:
-    """One gunicorn with two worker processes (both cores), sharing the database and hub."""
+def two_processes(stack: ExitStack, urls, postgres: bool) -> Target:
+    """One gunicorn with two worker processes (both cores), the hub on Redis, sharing
+    PostgreSQL or one SQLite file (the least cost per message: no database server beside)."""
     database_url, hub_url = urls()
-    settings = {
-        **SETTINGS,
-        "WORKERS": "2",
-        "DATABASE_URL": database_url,
-        "HUB_URL": hub_url,
-        "RATELIMIT_STORAGE_URI": hub_url,
-    }
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-    server = stack.enter_context(serve(folder, **settings))
-    return Target(
-        "chat, 2 processes, PostgreSQL + Redis", server, server, database_url, server.secret_key
-    )
-
-
-def two_processes_sqlite(stack: ExitStack, urls) -> Target:
-    """One gunicorn with two worker processes on one SQLite file, the hub on Redis: both
-    cores at the least cost per message (no database server beside them)."""
-    _, hub_url = urls()
     settings = {**SETTINGS, "WORKERS": "2", "HUB_URL": hub_url, "RATELIMIT_STORAGE_URI": hub_url}
+    if postgres:
+        settings["DATABASE_URL"] = database_url
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
     server = stack.enter_context(serve(folder, **settings))
+    database = "PostgreSQL" if postgres else "SQLite"
     return Target(
-        "chat, 2 processes, SQLite + Redis", server, server, server.database_url, server.secret_key
+        f"chat, 2 processes, {database} + Redis",
+        server,
+        server,
+        server.database_url,
+        server.secret_key,
     )
 
 
@@ -403,8 +393,8 @@ def main() -> None:
             ]
             makers = [single_instance]
             if shared is not None:
-                makers.append(lambda stack: two_processes_sqlite(stack, shared))
-                makers.append(lambda stack: two_processes(stack, shared))
+                makers.append(lambda stack: two_processes(stack, shared, postgres=False))
+                makers.append(lambda stack: two_processes(stack, shared, postgres=True))
                 makers.append(lambda stack: two_instances(stack, shared))
             names = []
             for make in makers:

@@ -110,24 +110,25 @@ def pytest_report_header(config):
 DATABASE_FIXTURES = {"databases", "postgres_server", "seeded_database", "server_settings", "server"}
 
 
+def _skip_marked(items, marker_name: str, database: str) -> None:
+    """Skip the tests of tests/ marked `marker_name`, each saying why (the marker's words)."""
+    here = Path(__file__).parent
+    for item in items:
+        marker = item.get_closest_marker(marker_name)
+        if marker and here in Path(str(item.fspath)).parents:
+            why = marker.args[0] if marker.args else f"tests {database} itself"
+            item.add_marker(pytest.mark.skip(reason=f"{database} only: {why}"))
+
+
 def pytest_collection_modifyitems(config, items):
     """On PostgreSQL, tests of the SQLite file itself are skipped with their reason, and
     tests that reach no database of the pass are left out: `make test`'s first pass ran them,
     and they would run exactly the same again (tests/passes.py). On SQLite, tests of the
     PostgreSQL server are skipped with theirs (the second pass runs them)."""
-    here = Path(__file__).parent
     if not _postgres_wanted():
-        for item in items:
-            marker = item.get_closest_marker("postgres_only")
-            if marker and here in Path(str(item.fspath)).parents:
-                why = marker.args[0] if marker.args else "tests PostgreSQL itself"
-                item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {why}"))
+        _skip_marked(items, "postgres_only", "PostgreSQL")
         return
-    for item in items:
-        marker = item.get_closest_marker("sqlite_only")
-        if marker and here in Path(str(item.fspath)).parents:
-            why = marker.args[0] if marker.args else "tests SQLite itself"
-            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+    _skip_marked(items, "sqlite_only", "SQLite")
     if os.environ.get(SECOND_PASS) == "1":
         same = [item for item in items if not DATABASE_FIXTURES & set(item.fixturenames)]
         if same:
