@@ -69,6 +69,19 @@ def taking_over(region: Region) -> Region | None:
     return partner if partner is not None and regions.status(partner).is_open else None
 
 
+def hands_on_while_closed(code: str) -> bool:
+    """Whether the region, closed now, hands its waiting chats to a partner that is open.
+
+    The rule is read from the database, not from what this process keeps: the sweeper ends
+    the waiting of a closed region on this answer, and a rule saved a moment ago must count.
+    """
+    rule = _read(code)
+    if rule is None or not rule.outside_hours:
+        return False
+    partner = regions.get(rule.partner_code)
+    return partner is not None and regions.status(partner).is_open
+
+
 def move_due() -> list[int]:
     """Move every waiting chat whose moment has come to its region's partner; the ids moved."""
     with db.session() as s:

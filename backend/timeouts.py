@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import update
 from sqlmodel import select
 
-from backend import chats, clock, db, regions
+from backend import chats, clock, db, overflow, regions
 from backend.models import Chat, ChatStatus, EndReason
 
 
@@ -74,7 +74,8 @@ def end_silent() -> list[int]:
 
 
 def close_queues() -> list[int]:
-    """At closing time the waiting visitors of a closed region are told and leave the queue.
+    """At closing time the waiting visitors of a closed region are told and leave the queue,
+    unless its overflow hands them to a partner: then they wait for `overflow.move_due`.
 
     Active chats go on: the worker finishes them.
     """
@@ -82,7 +83,13 @@ def close_queues() -> list[int]:
         codes = list(
             s.exec(select(Chat.region_code).where(Chat.status == ChatStatus.WAITING).distinct())
         )
-    closed = [code for code in codes if not regions.is_open_now(code)]
+    # The move may not have happened yet even when it is due: what this process keeps of
+    # the hours can say "open" to the move and "closed" here, a moment after a change.
+    closed = [
+        code
+        for code in codes
+        if not regions.is_open_now(code) and not overflow.hands_on_while_closed(code)
+    ]
     if not closed:
         return []
     waiting_there = (Chat.status == ChatStatus.WAITING, Chat.region_code.in_(closed))

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend import chats, hours, overflow, regions, sweeper
+from backend import chats, hours, overflow, regions, sweeper, timeouts
 from backend.models import ChatStatus, WorkerRole
 from tests.helpers import (
     WEDNESDAY_MORNING,
@@ -118,6 +118,25 @@ def test_at_closing_time_waiting_chats_move_instead_of_ending(app, clock, nation
     }
     with app.app_context():
         assert list(chats.places(NATIONAL).values()) == [1, 2]  # Mila first, as she came first
+
+
+def test_closing_time_never_sends_away_those_the_overflow_is_about_to_move(
+    app, clock, national_round_the_clock
+):
+    """The queue's closing leaves a region alone whose overflow takes its waiting, even when
+    the move has not happened yet (a process that still kept the region as open skipped it)."""
+    clock.at = datetime(2026, 11, 18, 15, 59, 40, tzinfo=UTC)
+    start_chat(app.test_client(), nickname="Mila", region=UTRECHT)
+    with app.app_context():
+        overflow.set_rule(UTRECHT, NATIONAL, None, True)
+        clock.at = datetime(2026, 11, 18, 16, 0, 5, tzinfo=UTC)  # closed: the move is due
+        assert timeouts.close_queues() == []
+        assert chat_named(app, "Mila").status == ChatStatus.WAITING
+        assert overflow.move_due() == [chat_named(app, "Mila").id]
+    assert (chat_named(app, "Mila").region_code, chat_named(app, "Mila").status) == (
+        NATIONAL,
+        ChatStatus.WAITING,
+    )
 
 
 def test_a_region_without_overflow_closes_its_queue_as_before(app, clock):
