@@ -346,6 +346,67 @@ def first_held(page: Page, routes: list):
     return routes[0]
 
 
+class HeldSocket:
+    """The page's WebSockets to one address, through Playwright. While `held`, a socket the
+    page opens reaches the server only at `let_go()`, and what the server sends waits and
+    then goes on in order; `break_off()` closes the newest socket as a server restart does
+    (1012), and the htmx ws extension opens a new one by itself."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.connected = 0  # sockets that reached the server
+        self._unconnected: list = []
+        self._waiting: list = []  # (page side, frame), in the order the server sent them
+        self._sockets: list = []
+
+    def route(self, page_side) -> None:
+        if self.held:
+            self._unconnected.append(page_side)
+        else:
+            self._connect(page_side)
+
+    def _connect(self, page_side) -> None:
+        server_side = page_side.connect_to_server()
+        self._sockets.append((page_side, server_side))
+        self.connected += 1
+        page_side.on_message(server_side.send)
+
+        def from_server(frame) -> None:
+            if self.held:
+                self._waiting.append((page_side, frame))
+            else:
+                page_side.send(frame)
+
+        server_side.on_message(from_server)
+
+    def let_go(self) -> None:
+        while self._unconnected:
+            self._connect(self._unconnected.pop(0))
+        # A frame that comes in while these go out (a Playwright call lets handlers run)
+        # joins the end of the line: nothing overtakes what waited.
+        while self._waiting:
+            page_side, frame = self._waiting.pop(0)
+            page_side.send(frame)
+        self.held = False
+
+    def break_off(self) -> None:
+        page_side, server_side = self._sockets[-1]
+        server_side.close()
+        page_side.close(code=1012, reason="restart")
+
+
+@contextmanager
+def socket_held(page: Page, url_pattern: str) -> Iterator[HeldSocket]:
+    """Every WebSocket `page` (its frames too) opens to `url_pattern` from now on goes
+    through a HeldSocket; what is still held at the end goes on."""
+    socket = HeldSocket()
+    page.route_web_socket(url_pattern, socket.route)
+    try:
+        yield socket
+    finally:
+        socket.let_go()
+
+
 # ---- ending: the advice registration and the follow-up code -----------------------------------
 
 

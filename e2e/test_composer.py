@@ -3,7 +3,8 @@
 A message on its way is held back (as on a slow line) while the test types on: what is typed
 then stays and the sent text leaves the box. A send that is lost on the way gives its text
 back, to send again. Empty and too long messages get our Dutch words beside the box: they
-reach the server, so no browser bubble stopped them, and a long paste is not cut off.
+reach the server, so no browser bubble stopped them, and a long paste is not cut off. The
+chat drawn anew over the socket (a reconnect) moves no focus and leaves a send on its way alone.
 """
 
 from playwright.sync_api import FrameLocator, Page, expect
@@ -123,3 +124,51 @@ def test_the_workers_empty_or_too_long_message_gets_our_dutch_words(server, visi
 
     too_long_pasted(worker, worker)
     expect(flows.visitor_messages(popup)).to_have_count(0)
+
+
+def test_a_redraw_of_the_workers_chat_moves_no_focus_and_a_message_on_its_way_leaves_its_box(
+    server, visitor, worker
+):
+    popup = flows.in_conversation(visitor, worker, server, "Mila")
+    with flows.socket_held(worker, "**/console/ws*") as socket:
+        socket.held = True
+        worker.reload()  # the box takes the focus as the page loads; the socket's frames wait
+        box = worker.get_by_label("Je bericht")
+        expect(box).to_be_focused()
+        with flows.held_back(worker, WORKER_SEND) as held:
+            box.fill("Ik lees het.")
+            send = worker.get_by_role("button", name="Verstuur")
+            send.click()
+            on_its_way = flows.first_held(worker, held)
+            flows.visitor_send(popup, "Ben je er?")
+            # The chat drawn whole as a socket (re)connects, then the visitor's message: both
+            # come while the worker's own message is on its way (a slow line, a busy server).
+            socket.let_go()
+            flows.expect_worker_history(worker, ["Ben je er?"])
+            expect(send).to_be_focused()
+            on_its_way.continue_()
+            expect(box).to_have_value("")
+    flows.expect_worker_history(worker, ["Ben je er?", "Ik lees het."])
+
+
+def test_a_redraw_of_the_visitors_chat_moves_no_focus_and_a_message_on_its_way_leaves_its_box(
+    server, visitor, worker
+):
+    with flows.socket_held(visitor, "**/w/*/ws*") as socket:
+        popup = flows.in_conversation(visitor, worker, server, "Mila")
+        flows.visitor_send(popup, "Hoi")  # the box of the answer comes with the focus
+        box = popup.get_by_label("Je bericht")
+        with flows.held_back(visitor, VISITOR_SEND) as held:
+            box.fill("Ben je er nog?")
+            send = popup.get_by_role("button", name="Verstuur")
+            send.click()
+            on_its_way = flows.first_held(visitor, held)
+            socket.held = True
+            socket.break_off()  # the socket connects again and the chat is drawn whole
+            flows.worker_send(worker, "Ja, ik ben er.")
+            socket.let_go()
+            flows.expect_visitor_history(popup, ["Hoi", "Ja, ik ben er."])
+            expect(send).to_be_focused()
+            on_its_way.continue_()
+            expect(box).to_have_value("")
+    flows.expect_visitor_history(popup, ["Hoi", "Ja, ik ben er.", "Ben je er nog?"])

@@ -71,33 +71,33 @@ def test_reload_and_navigation_restore_the_whole_history_once(server, visitor, w
     flows.expect_worker_history(worker, history)
 
 
-def test_a_dropped_socket_reconnects_without_losing_typed_text(server, visitor, worker):
-    # Every WebSocket of the visitor passes through this route, so the test can drop one.
-    routes, frames = [], []
+def test_a_dropped_socket_reconnects_without_losing_typed_text_or_the_focus(
+    server, visitor, worker
+):
+    with flows.socket_held(visitor, "**/w/*/ws*") as socket:
+        popup = flows.in_conversation(visitor, worker, server, "Mus")
+        box = popup.get_by_label("Je bericht")
+        box.press_sequentially("Ben je er nog?")
+        # 1012 (service restart): the htmx ws extension opens a new socket by itself.
+        socket.break_off()
+        flows.worker_send(worker, "Ja, ik ben er.")
+        flows.expect_visitor_history(popup, ["Ja, ik ben er."])  # only a new socket brings it
+        assert socket.connected == 2
+    # The new socket's snapshot redrew the chat around the half-typed message, and the
+    # visitor types on where they were.
+    expect(box).to_have_value("Ben je er nog?")
+    expect(box).to_be_focused()
+    visitor.keyboard.type(" Hallo?")
+    expect(box).to_have_value("Ben je er nog? Hallo?")
 
-    def through(route):
-        upstream = route.connect_to_server()
 
-        def forward(message):
-            frames.append((len(routes), message))
-            route.send(message)
-
-        upstream.on_message(forward)
-        routes.append(route)
-
-    visitor.context.route_web_socket("**/ws*", through)
-    popup = flows.in_conversation(visitor, worker, server, "Mus")
-    popup.get_by_label("Je bericht").fill("Ben je er nog?")
-
-    # 1012 (service restart): the htmx ws extension opens a new socket by itself.
-    routes[0].close(code=1012, reason="restart")
-    for _ in range(200):  # a guard against hanging: up to 10 s for the new socket's snapshot
-        if any(n == 2 for n, _ in frames):
-            break
-        visitor.wait_for_timeout(50)
-    assert len(routes) == 2 and any(n == 2 for n, _ in frames), "no new socket after the drop"
-
-    # The snapshot of the new socket redrew the chat but left the half-typed message alone.
-    expect(popup.get_by_label("Je bericht")).to_have_value("Ben je er nog?")
-    flows.worker_send(worker, "Ja, ik ben er.")
-    flows.expect_visitor_history(popup, ["Ja, ik ben er."])
+def test_what_changed_while_the_socket_was_away_is_drawn_when_it_is_back(server, visitor, worker):
+    with flows.socket_held(visitor, "**/w/*/ws*") as socket:
+        popup = flows.in_conversation(visitor, worker, server, "Mus")
+        socket.held = True
+        socket.break_off()  # the new socket reaches the server only once the chat has ended
+        flows.worker_end(worker)
+        expect(popup.get_by_role("link", name="Chat beëindigen")).to_be_visible()
+        socket.let_go()
+        flows.expect_ended(popup)
+        expect(popup.get_by_role("link", name="Chat beëindigen")).to_have_count(0)

@@ -119,8 +119,10 @@ def test_on_connect_the_visitor_gets_the_place_in_the_queue(server, visitor):
     page = text_of(snapshot)
     assert "Je bent nummer 1" in page
     assert "Je wacht op een medewerker van Veilig Thuis Demo-regio (altijd open)" in page
-    # Fragments carry the ids the pop-up swaps by.
-    assert 'id="vt-header"' in snapshot and 'id="vt-body"' in snapshot
+    # Fragments carry the ids the pop-up swaps by; the header on screen keeps its heading.
+    assert 'id="vt-body"' in snapshot and 'id="vt-end"' in snapshot
+    assert 'hx-swap-oob="innerHTML:#vt-heading"' in snapshot
+    assert 'id="vt-header"' not in snapshot
 
 
 def test_the_place_in_the_queue_moves_up_live(app, server, visitor):
