@@ -43,6 +43,8 @@ def test_a_chat_the_visitor_ends_keeps_the_registration_being_filled_in(server, 
     popup = flows.in_conversation(visitor, worker, server, "Hommel")
     flows.open_registration(worker)
     flows.choose(worker, {"Soort contact": "Serieus", "Onderwerp": "Kindermishandeling"})
+    advice = worker.get_by_label("Gegeven advies")
+    advice.press_sequentially("Vertel de huisarts")
 
     popup.get_by_role("link", name="Chat beëindigen").click()
     popup.get_by_role("button", name="Ja, beëindig de chat").click()
@@ -51,7 +53,13 @@ def test_a_chat_the_visitor_ends_keeps_the_registration_being_filled_in(server, 
     # Pushed over the socket: the form now registers an ended chat, the choices made stay.
     form = worker.locator("#console-registration")
     expect(form.get_by_role("heading")).to_have_text("Registreer deze chat")
+    expect(form.get_by_role("button", name="Registratie opslaan")).to_be_visible()
+    expect(form.get_by_role("link", name="Chat niet beëindigen")).to_have_count(0)
     expect(worker.get_by_role("radio", name="Kindermishandeling")).to_be_checked()
+    # The worker typing the advice types on: the push took the focus nowhere.
+    expect(advice).to_be_focused()
+    worker.keyboard.type(" wat er thuis gebeurt.")
+    expect(advice).to_have_value("Vertel de huisarts wat er thuis gebeurt.")
     expect(worker.locator("#console-tabs")).to_contain_text("Nog te registreren")
     flows.choose(worker, SERIOUS | {"Onderwerp": "Kindermishandeling"})
     worker.get_by_role("button", name="Registratie opslaan").click()
