@@ -48,7 +48,7 @@ class Figures:
     # visitor who was there was swept, no chat ended under its people, no 5xx.
     kills: int = 0
     gave_up: list[str] = field(default_factory=list)  # pages whose socket gave up (code)
-    swept: list[int] = field(default_factory=list)  # chats of people who were there
+    swept: list[str] = field(default_factory=list)  # chats of people who were there, and why
     server_errors: int = 0
     details: dict[str, object] = field(default_factory=dict)  # printed, for the curious
 

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -152,6 +153,7 @@ class Run:
         for thread in [*drivers, dropper]:
             thread.start()
         started = time.monotonic()
+        self.started, self.chaos_began = started, datetime.now(UTC)
         slot = self.plan.chat_seconds / self.plan.kills
         for n in range(self.plan.kills):
             at = started + slot * n + random.uniform(0.2, 0.8) * slot
@@ -161,6 +163,15 @@ class Run:
         self.stop_chatting.set()
         for thread in [*drivers, dropper]:
             thread.join(GUARD)
+
+    def _since_chaos(self, moment) -> str:
+        """A database time as seconds after the chaos began (the stored times are UTC)."""
+        if moment is None:
+            return "an unknown time"
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        moment = moment.replace(tzinfo=moment.tzinfo or UTC)
+        return f"{(moment - self.chaos_began).total_seconds():+.1f} s"
 
     def _kill_and_restart(self) -> None:
         rows = self.server.query("SELECT DISTINCT process FROM presence WHERE process != ?", PAGE)
@@ -256,15 +267,26 @@ class Run:
             for link in self.links
             if link.stopped_by is not None
         ]
-        statuses = dict(self.server.query("SELECT id, status FROM chat"))
-        figures.swept = [i for i in self.waiting_ids if statuses[i] != "waiting"]
-        figures.swept += [t.chat_id for t in self.talks if statuses[t.chat_id] != "active"]
+        rows = self.server.query("SELECT id, status, ended_by, ended_at FROM chat")
+        states = {chat_id: (status, why, at) for chat_id, status, why, at in rows}
+        should_be = {i: "waiting" for i in self.waiting_ids}
+        should_be.update({talk.chat_id: "active" for talk in self.talks})
+        # Each with what ended it and when, counted from the start of the chaos: a failure
+        # says which part of the server let go of people who were there.
+        figures.swept = [
+            f"{i} ({states[i][0]} by {states[i][1]} at {self._since_chaos(states[i][2])})"
+            for i, status in sorted(should_be.items())
+            if states[i][0] != status
+        ]
         figures.server_errors = self.counts.pop("5xx answers")
         codes = sum((link.codes for link in self.links), start=Counter())
         figures.details.update(
             {
                 "ghost chats still waiting": waiting,
                 "presence rows of killed processes": len(presence_rows),
+                "kills at (s after the chaos began)": [
+                    round(t - self.started, 1) for t in self.kill_times
+                ],
                 "seconds down per kill": [round(s, 1) for s in self.down_seconds],
                 "sockets dropped": sum(link.drops for link in self.links),
                 "connections per close code": dict(sorted(codes.items())),
