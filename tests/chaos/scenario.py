@@ -342,4 +342,13 @@ def run(folder: Path, plan: Plan = Plan(), **settings: str) -> Figures:
         for link in chaos.links + getattr(chaos, "ghost_links", []):
             link.stop()
         server.stop()
+    figures.details["server log, last errors"] = errors_logged(server.log_path)
     return figures
+
+
+def errors_logged(log: Path, last: int = 5) -> list[str]:
+    """The server's own words when something went wrong (its access log is off here):
+    the first line of each of the last few tracebacks or errors."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    marks = ("Traceback", "ERROR", "Exception", "failed")
+    return [line[:200] for line in lines if any(mark in line for mark in marks)][-last:]
