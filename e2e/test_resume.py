@@ -83,12 +83,21 @@ def test_a_dropped_socket_reconnects_without_losing_typed_text_or_the_focus(
         flows.worker_send(worker, "Ja, ik ben er.")
         flows.expect_visitor_history(popup, ["Ja, ik ben er."])  # only a new socket brings it
         assert socket.connected == 2
-    # The new socket's snapshot redrew the chat around the half-typed message, and the
-    # visitor types on where they were.
-    expect(box).to_have_value("Ben je er nog?")
-    expect(box).to_be_focused()
-    visitor.keyboard.type(" Hallo?")
-    expect(box).to_have_value("Ben je er nog? Hallo?")
+        # The new socket's snapshot redrew the chat around the half-typed message, and the
+        # visitor types on where they were.
+        expect(box).to_have_value("Ben je er nog?")
+        expect(box).to_be_focused()
+        visitor.keyboard.type(" Hallo?")
+        expect(box).to_have_value("Ben je er nog? Hallo?")
+
+        # A keyboard user on "Chat beëindigen" stays there through the next reconnect too.
+        end = popup.get_by_role("link", name="Chat beëindigen")
+        end.focus()
+        socket.break_off()
+        flows.worker_send(worker, "Neem je tijd.")
+        flows.expect_visitor_history(popup, ["Ja, ik ben er.", "Neem je tijd."])
+        assert socket.connected == 3
+        expect(end).to_be_focused()
 
 
 def test_what_changed_while_the_socket_was_away_is_drawn_when_it_is_back(server, visitor, worker):
