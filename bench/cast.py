@@ -17,11 +17,10 @@ from flask import Flask, session
 from flask_wtf.csrf import generate_csrf
 from sqlmodel import select
 
-from backend import clock, create_app, db
+from backend import clock, create_app, db, tickets
 from backend.models import Chat as ChatRow
 from backend.models import ChatStatus, Region
 from backend.models import Worker as WorkerRow
-from backend.visitor import tickets
 from backend.visitor.page_session import CONSOLE_COOKIE, CONSOLE_PATH
 from e2e.harness import DEMO_SITE
 

@@ -32,8 +32,7 @@ from pathlib import Path
 
 import websocket
 
-from backend import chats, create_app
-from backend.visitor import tickets
+from backend import chats, create_app, tickets
 from tests.chaos.browser import NoAnswer, socket_url
 from tests.chaos.people import Visitor, Worker
 from tests.chaos.scenario import add_workers

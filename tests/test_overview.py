@@ -17,7 +17,14 @@ from tests.helpers import (
     taken_chat,
     text_of,
 )
-from tests.test_sockets import connect, receive, receive_close, receive_until, server  # noqa: F401  (a fixture)
+from tests.test_sockets import (  # noqa: F401  (server: a fixture)
+    connect,
+    receive,
+    receive_close,
+    receive_until,
+    server,
+    socket_path,
+)
 
 SANNE, JORIS, ILSE = 1, 2, 3  # demo workers: Sanne and Joris in DEMO, Ilse in DEMO2
 
@@ -90,6 +97,33 @@ def test_reading_along_is_logged_every_time_and_shows_the_conversation(app, coor
     assert audit(app) == [(JORIS, "read_along", chat_id), (JORIS, "read_along", chat_id)]
 
 
+def test_reading_along_live_takes_the_page_whose_opening_was_logged(
+    app,
+    server,  # noqa: F811
+    coordinator,
+    admin,
+):
+    chat_id = taken_chat(app, app.test_client(), nickname="Noor", worker_id=SANNE)
+    with app.app_context():
+        chats.add_message(chat_id, Sender.VISITOR, "Mijn vader schreeuwt veel")
+    # The socket alone, without the page: refused, so nothing is read along unlogged.
+    with connect(server, f"/console/overview/ws?chat={chat_id}", coordinator) as ws:
+        assert receive_close(ws) == 1008
+    assert audit(app) == []
+    path = socket_path(coordinator, f"/console/overview/chats/{chat_id}")
+    assert audit(app) == [(JORIS, "read_along", chat_id)]
+    with connect(server, path, coordinator) as ws:
+        assert "Mijn vader schreeuwt veel" in text_of(receive(ws))
+    # The address names its reader: not for a colleague, nor for a later login.
+    with connect(server, path, admin) as ws:
+        assert receive_close(ws) == 1008
+    coordinator.post("/console/logout")
+    log_in(coordinator, "demo2")
+    with connect(server, path, coordinator) as ws:
+        assert receive_close(ws) == 1008
+    assert audit(app) == [(JORIS, "read_along", chat_id)]
+
+
 def test_only_administrators_read_the_audit_log(app, coordinator, admin):
     chat_id = taken_chat(app, app.test_client(), nickname="Noor", worker_id=SANNE)
     coordinator.get(f"/console/overview/chats/{chat_id}")
@@ -111,8 +145,6 @@ def test_a_coordinator_of_another_region_reads_nothing_and_nothing_is_logged(app
 def test_joining_shows_the_visitor_a_second_name_and_is_logged(app, server, coordinator):  # noqa: F811
     visitor = app.test_client()
     chat_id = taken_chat(app, visitor, nickname="Noor", worker_id=SANNE)
-    from tests.test_sockets import socket_path
-
     assert (
         coordinator.post(
             f"/console/overview/chats/{chat_id}/send", data={"body": "Hoi"}

@@ -53,11 +53,11 @@ def connect(server, path, client, origin=None, **options):
         ws.close()
 
 
-def socket_path(client) -> str:
-    """The visitor's socket address as the pop-up has it: with the chat's ticket in it."""
-    page = client.get(f"/w/{DEMO_SITE}").text
+def socket_path(client, page_path: str = f"/w/{DEMO_SITE}") -> str:
+    """A page's socket address as the page has it (the pop-up's by default): with its ticket."""
+    page = client.get(page_path).text
     found = re.search(r'ws-connect="([^"]+)"', page)
-    assert found, "the pop-up opens no socket"
+    assert found, f"{page_path} opens no socket"
     address = urlsplit(html.unescape(found.group(1)))
     return f"{address.path}?{address.query}"
 

@@ -4,7 +4,7 @@ with a colleague's chat and joining it, and the audit log of both for administra
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from backend import chats, message_boxes, oversight, staffing, workers
+from backend import chats, message_boxes, oversight, staffing, tickets, workers
 from backend.console import bp
 from backend.console.auth import current_worker, login_required
 from backend.console.streams import keep_checked
@@ -74,7 +74,20 @@ def read_along(chat_id):
     """A colleague's chat, read along live; each opening is written to the audit log."""
     chat = _openable(g.worker, chat_id)
     oversight.read_along(g.worker, chat)
-    return render_template("console/read_along.html", **_read_along_context(g.worker, chat))
+    context = _read_along_context(g.worker, chat, socket_url=_socket_url(g.worker, chat))
+    return render_template("console/read_along.html", **context)
+
+
+def _socket_url(worker: Worker, chat: Chat) -> str:
+    """The live channel of a page read along with. Its ticket is given only with a page whose
+    opening is in the audit log (or to who joined), so nobody reads along live unlogged."""
+    ticket = tickets.issue(tickets.READ_ALONG, _reader(worker.id, chat.id))
+    return url_for("console.overview_live", chat=chat.id, t=ticket)
+
+
+def _reader(worker_id: int, chat_id: int) -> str:
+    """Who reads which chat in which session: a ticket of an earlier login opens nothing."""
+    return f"{worker_id}:{chat_id}:{session.get('epoch')}"
 
 
 @bp.post("/overview/chats/<int:chat_id>/join")
@@ -106,7 +119,8 @@ def joined_send(chat_id):
     refused = message_boxes.first_refused(boxes)
     if refused is None:
         return redirect(url_for("console.read_along", chat_id=chat_id), 303)
-    context = _read_along_context(g.worker, chat, form=refused.form)
+    socket_url = _socket_url(g.worker, chat)
+    context = _read_along_context(g.worker, chat, form=refused.form, socket_url=socket_url)
     return render_template("console/read_along.html", **context), status
 
 
@@ -205,7 +219,12 @@ def _serve(ws, chat_id: int | None) -> None:
         return
     if chat_id is not None:
         chat = chats.get(chat_id)
-        if chat is None or not oversight.may_open(worker, chat):
+        reader = tickets.redeem(tickets.READ_ALONG, request.args.get("t"))
+        if (
+            chat is None
+            or not oversight.may_open(worker, chat)
+            or reader != _reader(worker.id, chat_id)
+        ):
             ws.close(reason=1008, message="chat")
             return
     stream = OverviewStream(worker, session.get("epoch"), chat_id)

@@ -11,11 +11,11 @@ cache comes back without the conversation.
 
 from flask import request, session
 
-from backend import chats
+from backend import chats, tickets
 from backend.extensions import csrf
 from backend.htmx import is_htmx
 from backend.sites import site_or_404
-from backend.visitor import bp, tickets
+from backend.visitor import bp
 from backend.visitor.render import fresh_popup
 
 

@@ -7,11 +7,10 @@ from flask import render_template, session, url_for
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
-from backend import blocks, chats, db, followup, overflow, presence, regions, staffing
+from backend import blocks, chats, db, followup, overflow, presence, regions, staffing, tickets
 from backend.forms import ConfirmForm, MessageForm, StartForm
 from backend.htmx import is_htmx
 from backend.models import Chat, ChatStatus, PresenceKind, Site, Worker
-from backend.visitor import tickets
 
 
 def current_chat() -> Chat | None:

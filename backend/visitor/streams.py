@@ -8,11 +8,11 @@ shown but never said, and nothing on this side makes a sound or changes the page
 
 from flask import current_app, render_template, request
 
-from backend import chats, presence, sites
+from backend import chats, presence, sites, tickets
 from backend.hub import chat_topic, once, region_topic
 from backend.models import ChatStatus, EndReason, PresenceKind, Sender, Site, Worker
 from backend.sockets import Connection, same_origin, sock
-from backend.visitor import bp, tickets
+from backend.visitor import bp
 from backend.visitor.render import chat_context, fresh_popup, region_unstaffed, worker_here
 
 

@@ -1,4 +1,5 @@
-"""Tickets: a chat's token signed for one purpose, for requests that carry no session.
+"""Tickets: a chat's token signed for one purpose, for requests that carry no session; and
+the reader of a chat read along with, for that page's socket (backend/console/overview.py).
 
 The WebSocket and the quick exit's ping are identified by a ticket in the query string
 (which the access log leaves out), so they work without our cookie and a ticket for one
@@ -11,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 SOCKET = "socket"
 QUICK_EXIT = "quick-exit"
+READ_ALONG = "read-along"  # a coordinator's socket on a chat read along with (its reader)
 
 
 def _serializer(purpose: str) -> URLSafeSerializer:
