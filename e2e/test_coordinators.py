@@ -51,6 +51,8 @@ def test_a_coordinator_closes_today_and_the_popup_says_closed_at_once(server, vi
     coordinator = joris_as("coordinator")
     flows.log_in(coordinator, server, JORIS)
     coordinator.get_by_role("link", name="Openingstijden").click()
+    expect(coordinator.get_by_role("link", name="Demo-regio (altijd open)")).to_be_visible()
+    assert violations(coordinator, []) == ""  # the regions' hours, one line each
     coordinator.get_by_role("link", name="Demo-regio (altijd open)").click()
     expect(
         coordinator.get_by_role("heading", name="Openingstijden van Demo-regio (altijd open)")

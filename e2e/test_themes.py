@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e import flows
+from e2e.harness import DEMO_SITE
 from e2e.test_accessibility import violations
 from e2e.test_coordinators import JORIS, joris_as  # noqa: F401  (a fixture)
 
@@ -100,3 +101,9 @@ def test_a_theme_change_shows_in_the_preview_then_on_the_host_page_and_in_the_po
     expect(summary.locator(LABEL)).to_have_text("Praat met ons")
     popup = flows.open_popup(visitor)
     expect(popup.get_by_role("link", name="Start de chat")).to_have_css("background-color", NEW)
+
+    # The snippet as a web team finds it on its own page, to copy.
+    visitor.goto(f"{server.chat_base}/embed/snippet/{DEMO_SITE}")
+    expect(visitor.get_by_role("heading", level=1)).to_contain_text("Veilig Thuis Utrecht (demo)")
+    expect(visitor.locator("pre code")).to_contain_text("launcher.css")
+    assert violations(visitor, []) == ""
