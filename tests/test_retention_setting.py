@@ -33,6 +33,8 @@ def test_a_shorter_retention_is_used_by_the_sweeper_from_its_next_round(app, adm
     page = text_of(admin.get("/console/retention").text)
     assert "Gesprekken zijn nu 1 dag na een chat verwijderd." not in page  # the flash, once
     assert "1 beëindigde chat heeft zijn gesprek nog" in page
+    # Ended on the clock's Wednesday 18 November, 10:00 in Amsterdam: gone 24 hours on.
+    assert "het eerste wordt verwijderd op donderdag 19 november 10:00." in page
     clock.at += timedelta(hours=24, minutes=1)
     with app.app_context():
         assert chats.purge_transcripts() == 1
