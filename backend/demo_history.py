@@ -1,5 +1,6 @@
-"""Months of plausible past chats in the demo regions, so that the statistics show something
-real on a demo's first start (`flask seed-demo --history WEEKS`, which `make run` uses).
+"""Months of plausible past chats in the demo regions, up to now, so that the statistics and
+the overview show something real on a demo's first start (`flask seed-demo --history WEEKS`,
+which `make run` uses).
 
 Every past chat has ended or was left while waiting, and has no transcript (as after the
 purge): nothing of it reaches a worker's queue or list. The numbers come from a seeded random
@@ -70,10 +71,12 @@ NICKNAMES = ("Sam", "Noor", "Lotte", "Jay", "Mo", "Kim", "Robin", "Anoniem", "Ev
 
 
 def add(weeks: int, today: date | None = None) -> int:
-    """Past chats of `weeks` weeks before today in each demo region that has none yet;
-    how many were added."""
+    """Past chats of `weeks` weeks before today, and of today until now, in each demo region
+    that has none yet; how many were added. Today's make the overview's counts of today
+    something on a first start too."""
     tz = ZoneInfo(current_app.config["TIMEZONE"])
-    today = today or clock.now().astimezone(tz).date()
+    now = clock.now()
+    today = today or now.astimezone(tz).date()
     added = 0
     with db.session() as s:
         for code, per_day in PER_DAY.items():
@@ -83,10 +86,15 @@ def add(weeks: int, today: date | None = None) -> int:
                 continue
             workers = list(s.exec(select(Worker.id).where(Worker.region_code == code)))
             rng = random.Random(f"{code}/{weeks}")
-            for offset in range(weeks * 7, 0, -1):
+            for offset in range(weeks * 7, -1, -1):
                 day = today - timedelta(days=offset)
                 for _ in range(per_day[day.weekday()]):
                     chat, registration = _chat(rng, code, day, tz, workers)
+                    # Later today has not come yet. Drawn all the same, so that every day
+                    # before today stays as it was.
+                    done = registration.created_at if registration else chat.ended_at
+                    if done > now:
+                        continue
                     s.add(chat)
                     s.flush()  # its id, for the registration
                     if registration is not None:

@@ -2,7 +2,7 @@
 
 import csv
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from sqlmodel import func, select
@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from backend import db, regions
 from backend.models import OpeningHours, Postcode, Region, Site, Worker
 from backend.seed import DATA, DEMO_REGION, SECOND_DEMO_REGION, seed_demo, seed_regions
-from tests.helpers import DEMO_ORIGIN
+from tests.helpers import DEMO_ORIGIN, WEDNESDAY_MORNING
 
 
 def csv_rows(name):
@@ -164,10 +164,23 @@ def test_the_demo_history_is_months_of_ended_chats_without_a_transcript(app):
         assert count(Message) == 0
     # Every chat a worker took has its registration: nothing waits to be registered.
     assert all(reg is not None for chat, reg in rows if chat.status == ChatStatus.ENDED)
-    # From 13 weeks before the tests' Wednesday to the day before it.
+    # From 13 weeks before the tests' Wednesday up to its moment (10:00 in Amsterdam).
     starts = sorted(chat.created_at for chat, _ in rows)
     assert starts[0].date() >= datetime(2026, 8, 18).date()
-    assert starts[-1] < datetime(2026, 11, 18, tzinfo=UTC)
+    assert all(done(chat, reg) <= WEDNESDAY_MORNING for chat, reg in rows)
+
+
+def done(chat, registration) -> datetime:
+    """When a past chat was over: registered, or ended without a registration."""
+    return registration.created_at if registration else chat.ended_at
+
+
+def test_the_demo_history_runs_up_to_now_so_today_is_not_empty(app, clock):
+    clock.at = WEDNESDAY_MORNING.replace(hour=16)  # 17:00 in Amsterdam
+    rows = history(app, weeks=1)
+    today = [chat for chat, _ in rows if chat.created_at.date() == clock.at.date()]
+    assert len(today) >= 3  # a demo region has 6 or 7 on a Wednesday, the other 3
+    assert all(done(chat, reg) <= clock.at for chat, reg in rows)
 
 
 def test_the_demo_history_looks_like_the_real_service(app):
