@@ -19,12 +19,14 @@ def test_kill_9_and_dropped_sockets_lose_double_or_reorder_nothing_and_leave_no_
     tmp_path, capsys, server_settings
 ):
     figures = scenario.run(tmp_path, **server_settings)
+    report = figures.report()  # with each failure: under xdist a print of the worker is lost
     with capsys.disabled():
-        print("\n" + figures.report())
-    assert figures.sent > 0
-    assert figures.delivered == figures.sent
-    assert (figures.duplicates, figures.lost, figures.reordered, figures.ghosts) == (0, 0, 0, 0)
-    assert figures.kills == scenario.Plan().kills
-    assert figures.gave_up == []
-    assert figures.swept == []
-    assert figures.server_errors == 0
+        print("\n" + report)
+    assert figures.sent > 0, report
+    assert figures.delivered == figures.sent, report
+    counts = (figures.duplicates, figures.lost, figures.reordered, figures.ghosts)
+    assert counts == (0, 0, 0, 0), report
+    assert figures.kills == scenario.Plan().kills, report
+    assert figures.gave_up == [], report
+    assert figures.swept == [], report
+    assert figures.server_errors == 0, report

@@ -25,7 +25,7 @@ from backend.models import Worker as WorkerRow
 from backend.presence import PAGE
 from tests.chaos.browser import NoAnswer
 from tests.chaos.ledger import Conversation, Figures, tally
-from tests.chaos.links import Link
+from tests.chaos.links import JITTER, MAX_RETRY_EXPONENT, Link
 from tests.chaos.people import RETRY_PAUSE, Visitor, Worker, acknowledged, message_text
 from tests.chaos.server import ChaosServer
 
@@ -52,6 +52,9 @@ SETTINGS = {
     "PASSWORD_HASHING": "tests",
 }
 GUARD = 30  # seconds; only against hanging, never a measure of what is tested
+# A live page is connected again this long after a restart: its longest pause between tries,
+# and a moment for the handshake on a busy machine.
+BACK_WITHIN = JITTER * 2**MAX_RETRY_EXPONENT + 2
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,15 @@ class Run:
         started = time.monotonic()
         self.started, self.chaos_began = started, datetime.now(UTC)
         slot = self.plan.chat_seconds / self.plan.kills
+        earliest = started
         for n in range(self.plan.kills):
-            at = started + slot * n + random.uniform(0.2, 0.8) * slot
+            at = max(started + slot * n + random.uniform(0.2, 0.8) * slot, earliest)
             time.sleep(max(0.0, at - time.monotonic()))
             self._kill_and_restart()
+            # Not again before every live page could be back: kills in a row kept waiting
+            # visitors away through all of them, past the grace, when restarts took 7-9 s on
+            # a busy machine (the next kill came 0.3 s after a restart; two were swept).
+            earliest = time.monotonic() + BACK_WITHIN
         time.sleep(max(0.0, started + self.plan.chat_seconds - time.monotonic()))
         self.stop_chatting.set()
         for thread in [*drivers, dropper]:
