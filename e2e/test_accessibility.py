@@ -81,14 +81,17 @@ def violations(page: Page, frames: list[Frame]) -> str:
     """Run axe-core on the page and inside the given (cross-origin) frames.
 
     axe talks to its copy in each frame by postMessage, which it allows only between
-    same-origin frames unless configured otherwise. Returns a readable report of every
-    violation, whatever its impact, or "" when there is none.
+    same-origin frames unless configured otherwise. It first pings each frame and, by
+    default, gives a frame 500 ms to answer before calling it untested: on a busy machine
+    the pop-up's frame answered later (CI), so it gets the tests' usual patience. Returns a
+    readable report of every violation, whatever its impact, or "" when there is none.
     """
     script = Axe().axe_script
     for frame in [page.main_frame, *frames]:
         frame.evaluate(script)
         frame.evaluate("axe.configure({allowedOrigins: ['<unsafe_all_origins>']})")
-    results = AxeResults(page.evaluate("axe.run({resultTypes: ['violations']})"))
+    options = {"resultTypes": ["violations"], "pingWaitTime": TIMEOUT_MS}
+    results = AxeResults(page.evaluate("options => axe.run(options)", options))
     untested = [r["id"] for r in results.response["incomplete"] if r["id"] == "frame-tested"]
     assert not untested, "axe could not look inside the pop-up's frame"
     found = results.response["violations"]
