@@ -1,12 +1,15 @@
 """Presence lives in the database and survives restarts; the sweeper ends what time decides."""
 
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from backend import chats, db, presence, sweeper
+from backend.console.workspace import tabs_context
 from backend.hub import chat_topic
 from backend.models import Presence, PresenceKind, Worker
 from tests.helpers import all_chats
@@ -22,7 +25,9 @@ def ctx(app):
 
 def demo_worker_id() -> int:
     with db.session() as s:
-        return s.exec(select(Worker.id).where(Worker.region_code == "DEMO")).first()
+        # Ordered: PostgreSQL gives rows in no set order, and the demo region has two workers.
+        query = select(Worker.id).where(Worker.region_code == "DEMO").order_by(Worker.id)
+        return s.exec(query).first()
 
 
 def active_chat(nickname="Anna"):
@@ -196,3 +201,57 @@ def test_a_socket_opening_while_the_sweeper_renews_the_row_is_counted_once(app, 
     with db.session() as s:
         rows = s.exec(select(Presence).where(Presence.ref_id == chat.id)).all()
     assert [(row.kind, row.sockets) for row in rows] == [(VISITOR, 1)]
+
+
+def test_one_lookup_tells_which_of_a_workers_visitors_are_there(ctx, clock):
+    demo_worker(capacity=3)
+    here, just_gone, never = active_chat("Anna"), active_chat("Bo"), active_chat("Cas")
+    presence.arrived(VISITOR, here.id)
+    presence.arrived(VISITOR, just_gone.id)
+    presence.left(VISITOR, just_gone.id)
+    ids = [here.id, just_gone.id, never.id]
+    assert presence.present_among(VISITOR, ids) == {here.id, just_gone.id}  # gone counts briefly
+    assert presence.present_among(WORKER, ids) == set()  # a worker's id is another person
+    later(clock, ctx, "AWAY_AFTER_SECONDS")
+    assert presence.present_among(VISITOR, ids) == {here.id}
+    assert presence.present_among(VISITOR, []) == set()
+
+
+def test_drawing_a_workers_tabs_costs_the_same_few_database_trips_for_one_chat_or_five(ctx):
+    """Tabs are drawn again on every coming and going of their visitors: with a trip per
+    tab, a reconnecting crowd kept every pooled connection busy (the chaos test on
+    PostgreSQL)."""
+    worker = demo_worker(capacity=5)
+    trips = []
+    for count in (1, 5):
+        while len(chats.active_for(worker.id)) < count:
+            presence.arrived(VISITOR, active_chat().id)
+        with counted_checkouts() as checkouts:
+            tabs_context(worker, on_screen=None)
+        trips.append(len(checkouts))
+    assert trips[0] == trips[1], trips
+
+
+def demo_worker(capacity: int) -> Worker:
+    """The demo worker, taking up to `capacity` chats at once."""
+    with db.session() as s:
+        worker = s.get(Worker, demo_worker_id())
+        worker.capacity = capacity
+        s.add(worker)
+        s.commit()
+        return worker
+
+
+@contextmanager
+def counted_checkouts():
+    """Each connection taken from the app's pool while inside."""
+    checkouts = []
+
+    def taken(*_):
+        checkouts.append(1)
+
+    event.listen(db.engine(), "checkout", taken)
+    try:
+        yield checkouts
+    finally:
+        event.remove(db.engine(), "checkout", taken)

@@ -70,11 +70,12 @@ def queue_context(worker: Worker, waiting_in=chats.waiting_in) -> dict:
 def tabs_context(worker: Worker, on_screen: int | None, typing: set[int] = frozenset()) -> dict:
     """The worker's active chats: unread messages, minutes, whether the visitor is there."""
     mine = chats.active_for(worker.id)
+    here = presence.present_among(PresenceKind.VISITOR, [c.id for c in mine])
     return {
         "mine": mine,
         "on_screen": on_screen,
         "unread": chats.unread_counts([c.id for c in mine if c.id != on_screen]),
-        "here": {c.id: presence.present(PresenceKind.VISITOR, c.id) for c in mine},
+        "here": {c.id: c.id in here for c in mine},
         "typing": typing,
         # Ended chats of theirs that still need the advice registration (console/_end.html).
         "to_register": registrations.pending_for(worker.id),
