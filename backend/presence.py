@@ -81,8 +81,7 @@ def is_live(kind: PresenceKind, ref_id):
 
 
 def present(kind: PresenceKind, ref_id: int) -> bool:
-    with db.session() as s:
-        return bool(s.scalar(select(is_live(kind, ref_id))))
+    return ref_id in present_among(kind, [ref_id])
 
 
 def present_among(kind: PresenceKind, ref_ids: list[int]) -> set[int]:
