@@ -21,7 +21,11 @@ import websocket
 RECONNECT_CODES = {1006, 1011, 1012, 1013}  # the codes the htmx ws extension reconnects on
 JITTER = 1.0  # seconds; the extension waits random() * JITTER * 2**min(retries, 6)
 MAX_RETRY_EXPONENT = 3  # capped lower than the extension's 6 to keep the test short
-CONNECT_TIMEOUT = 5
+# Seconds a handshake may wait for the server. A browser gives a WebSocket's handshake far
+# longer than 5 s, which this was: on a busy machine every page gave up on a restarting
+# server's backlog and tried again, and the server then drew snapshots for sockets whose
+# client had already left, slowing its recovery further.
+CONNECT_TIMEOUT = 30
 MESSAGE = re.compile(r'<li\b[^>]*\bdata-seq="(\d+)"[^>]*>(.*?)</li>', re.S)
 
 
@@ -30,6 +34,7 @@ class Stream:
 
     def __init__(self, list_id: str, token: re.Pattern):
         self.list_id, self.token = list_id, token
+        self.opened_at = time.monotonic()
         self.shown: list[tuple[int, str]] = []  # (seq, message) in the order on screen
         self.seen: set[str] = set()
         self.doubled = 0  # messages appended to a list that already showed them
@@ -93,6 +98,16 @@ class Link:
     @property
     def last(self) -> Stream | None:
         return self.streams[-1] if self.streams else None
+
+    @property
+    def settled(self) -> bool:
+        """Connected, and its first frame (the page as it stands) has arrived."""
+        last = self.last
+        return self.is_open and last is not None and last.frames > 0
+
+    def back_since(self, moment: float) -> bool:
+        """Connected at `moment` or later, and that connection's first frame arrived."""
+        return any(s.opened_at >= moment and s.frames for s in reversed(self.streams))
 
     def wait_open(self, timeout: float) -> bool:
         return self._open.wait(timeout)

@@ -24,7 +24,9 @@ from sqlalchemy import create_engine, text
 from e2e.harness import BIN, DEMO_SITE, ROOT
 from tests import services
 
-START_TIMEOUT = 30  # seconds; only a guard against a server that never comes up
+# Seconds; only a guard against a server that never comes up. Beside the browser tests a
+# restarted server first works through the requests and handshakes queued while it booted.
+START_TIMEOUT = 60
 
 
 def free_port() -> int:
@@ -131,7 +133,7 @@ class ChaosServer:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                with urllib.request.urlopen(f"{self.base}/w/{DEMO_SITE}", timeout=2) as answer:
+                with urllib.request.urlopen(f"{self.base}/w/{DEMO_SITE}", timeout=10) as answer:
                     if answer.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
