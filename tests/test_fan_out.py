@@ -127,3 +127,78 @@ def test_a_sweeper_round_reads_the_workers_of_all_open_consoles_at_once(app):
         with counted_queries(app) as queries:
             assert streams.recheck_sessions() == 3
         assert len(queries) == 1
+
+
+class QuietSocket:
+    """A socket whose client sends nothing and hears every frame: enough for `serve`."""
+
+    def __init__(self):
+        self.event, self.connected, self.frames = None, True, []
+
+    def send(self, html: str) -> None:
+        self.frames.append(html)
+
+    def receive(self, timeout=None):
+        return None
+
+    def close(self, reason=None, message=None) -> None:
+        self.connected = False
+
+
+def served(app, waiting: list, render, redraws=()) -> QuietSocket:
+    """A socket whose process was busy while `waiting` reached its outbox: what it sent."""
+    from backend.sockets import Connection
+
+    ws = QuietSocket()
+    with app.test_request_context():
+        connection = Connection(ws, render, owner="test", redraws=redraws)
+        for item in waiting:
+            connection.deliver(item)
+        connection.close_soon()  # closed by the server after what waits
+        connection.serve([], first=lambda: None)
+    return ws
+
+
+def test_a_socket_that_fell_behind_draws_each_waiting_redraw_once_at_its_last_place(app):
+    """Equal redraw events waiting together are drawn once; each message is handled."""
+    queue, presence = {"type": "queue", "region": "DEMO"}, {"type": "presence", "chat": 5}
+    waiting = [queue, queue, {"type": "message", "seq": 1}, queue, presence, presence]
+    waiting += [{"type": "message", "seq": 2}, {"type": "presence", "chat": 6}]
+    drawn = []
+
+    def render(event):
+        drawn.append(event)
+        return f"<p>{len(drawn)}</p>"
+
+    ws = served(app, waiting, render, redraws=("queue", "presence"))
+    assert drawn == [
+        {"type": "message", "seq": 1},
+        queue,
+        presence,
+        {"type": "message", "seq": 2},
+        {"type": "presence", "chat": 6},
+    ]
+    assert len(ws.frames) == 5
+    # A socket told nothing of redraws handles every event, as before.
+    drawn.clear()
+    served(app, waiting, render)
+    assert drawn == waiting
+
+
+def test_a_busy_console_draws_the_queue_once_for_visitors_who_started_together(app):
+    """After a restart every waiting visitor reconnects at once, each a queue change for
+    every console: one that fell behind draws the queue once, with them all in it."""
+    from backend.hub import Event
+    from tests.helpers import start_chat
+
+    with app.test_request_context():
+        stream = WorkspaceStream(workers.get(1), None)
+        stream.snapshot()
+    for nickname in ("Anna", "Bo", "Cas"):
+        start_chat(app.test_client(), nickname=nickname)
+    changes = [Event({"type": "queue", "region": "DEMO"}) for _ in range(3)]
+    ws = served(app, changes, stream.render, redraws=WorkspaceStream.REDRAWS)
+    assert len(ws.frames) == 1
+    shown = text_of(ws.frames[0])
+    assert all(nickname in shown for nickname in ("Anna", "Bo", "Cas"))
+    assert ws.frames[0].count("<audio") == 1  # one sound for the three newcomers

@@ -142,6 +142,9 @@ class OverviewStream:
     """Region events as the overview's region sections; a chat on screen's messages and state
     when reading along (`chat_id`)."""
 
+    # Events drawn whole from the database: the last of equal ones waiting is enough.
+    REDRAWS = ("queue", "staffing", "state")
+
     def __init__(self, worker: Worker, epoch, chat_id: int | None = None):
         self.worker, self.epoch, self.chat_id = worker, epoch, chat_id
         self.last_seq = 0
@@ -229,7 +232,7 @@ def _serve(ws, chat_id: int | None) -> None:
             return
     stream = OverviewStream(worker, session.get("epoch"), chat_id)
     page = f"worker:{worker.id}:overview:{chat_id or 'regions'}"
-    stream.connection = Connection(ws, stream.render, owner=page)
+    stream.connection = Connection(ws, stream.render, owner=page, redraws=OverviewStream.REDRAWS)
     stream.connection.serve(stream.topics(), first=stream.opening)
 
 

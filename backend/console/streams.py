@@ -37,6 +37,9 @@ READ_EVERY = 10.0
 class WorkspaceStream:
     """Turns hub events into the workspace's fragments: queue, tabs, title, the chat on screen."""
 
+    # Events drawn whole from the database: the last of equal ones waiting is enough.
+    REDRAWS = ("queue", "mine", "settings", "staffing", "state", "presence", "typing")
+
     def __init__(self, worker: Worker, on_screen: int | None, epoch: int | None = None):
         self.worker, self.on_screen, self.epoch = worker, on_screen, epoch
         self.last_seq = 0  # of the chat on screen
@@ -303,7 +306,9 @@ def live(ws):
     stream = WorkspaceStream(worker, on_screen, epoch=session.get("epoch"))
     # A few sockets per page of the worker's (the queue, each chat): newest win, per page.
     page = f"worker:{worker.id}:{on_screen or 'queue'}"
-    connection = stream.connection = Connection(ws, stream.render, owner=page)
+    connection = stream.connection = Connection(
+        ws, stream.render, owner=page, redraws=WorkspaceStream.REDRAWS
+    )
     # The worker's presence: visitors of their chats see when the console is closed, and
     # waiting visitors of their regions whether anyone is there to answer.
     was_staffed = presence.present(PresenceKind.WORKER, worker.id)

@@ -33,6 +33,9 @@ def place_fragment(place: int, unstaffed: bool) -> str:
 class VisitorStream:
     """Turns hub events into the HTML fragments the visitor's pop-up swaps in by id."""
 
+    # Events drawn whole from the database: the last of equal ones waiting is enough.
+    REDRAWS = ("queue", "staffing", "state", "presence", "typing")
+
     def __init__(self, site: Site, chat_id: int):
         self.site, self.chat_id, self.last_seq = site, chat_id, 0
         self.position: int | None = None  # the place the pop-up shows now
@@ -189,7 +192,9 @@ def live(ws, site_key):
         ws.close(reason=1000)
         return
     stream = VisitorStream(site, chat.id)
-    connection = Connection(ws, stream.render, owner=f"visitor:{chat.id}")
+    connection = Connection(
+        ws, stream.render, owner=f"visitor:{chat.id}", redraws=VisitorStream.REDRAWS
+    )
     stream.connection = connection
     opened = chat.is_open
     if opened:
