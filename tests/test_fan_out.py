@@ -1,7 +1,8 @@
 """What the sockets do per event, as a busy shift sends many a second to many sockets: a
 message in a chat that is not on screen redraws only its tab from what the console already
-drew; reading a chat on screen is not a database write per message; and a queue change is
-looked up once per process for all its waiting visitors."""
+drew; reading a chat on screen is not a database write per message; a queue change is
+looked up once per process for all its waiting visitors; and a socket that fell behind
+draws each redraw waiting in its outbox once."""
 
 from backend import chats, workers
 from backend.console.streams import WorkspaceStream
