@@ -255,3 +255,26 @@ def counted_checkouts():
         yield checkouts
     finally:
         event.remove(db.engine(), "checkout", taken)
+
+
+def test_a_visitor_coming_back_to_the_chat_on_screen_is_looked_up_once(ctx):
+    """The tabs and the chat's state line both show whether the visitor is there: a coming
+    or going redraws both from one lookup, and the line says they are back."""
+    from backend.console.streams import WorkspaceStream
+    from tests.helpers import text_of
+
+    chat = active_chat()
+    worker = demo_worker(capacity=5)
+    with ctx.test_request_context():
+        stream = WorkspaceStream(worker, chat.id)
+        stream.snapshot()
+        assert stream.visitor_here is False
+        presence.arrived(VISITOR, chat.id)
+        came = {"type": "presence", "kind": str(VISITOR), "chat": chat.id}
+        with counted_checkouts() as checkouts:
+            html = stream.render(came)
+        with counted_checkouts() as tabs_alone:
+            tabs_context(worker, on_screen=chat.id)
+    assert 'id="chat-state"' in html and "is terug" in text_of(html)
+    assert stream.visitor_here is True
+    assert len(checkouts) == len(tabs_alone), (len(checkouts), len(tabs_alone))

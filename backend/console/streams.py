@@ -260,9 +260,14 @@ class WorkspaceStream:
         return html
 
     def _visitor_presence(self) -> str | None:
-        """The state line again when the visitor has gone, or come back."""
-        chat = chats.get(self.on_screen)
-        here = presence.present(PresenceKind.VISITOR, self.on_screen)
+        """The state line again when the visitor has gone, or come back: read from the tabs
+        just drawn when the chat is among them (active), so no query of its own."""
+        drawn = {c.id: c for c in self.tabs["mine"]} if self.tabs else {}
+        if self.on_screen in drawn:
+            chat, here = drawn[self.on_screen], self.tabs["here"][self.on_screen]
+        else:
+            chat = chats.get(self.on_screen)
+            here = presence.present(PresenceKind.VISITOR, self.on_screen)
         if chat is None or here == self.visitor_here:
             return None
         came_back, self.visitor_here = here and self.visitor_here is False, here
